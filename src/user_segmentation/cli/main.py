@@ -1,0 +1,103 @@
+"""The ``segment`` command."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from user_segmentation import __version__
+from user_segmentation.cli.output import StageProgress, err_console, out_console, print_summary
+from user_segmentation.config import load_config
+from user_segmentation.errors import SegmentationError
+
+app = typer.Typer(
+    name="segment",
+    help="Customer segmentation: integrate sources, engineer features, choose k with evidence, "
+    "cluster, profile and report.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print no progress, only results.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        out_console.print(f"segment {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details to stderr.")] = False,
+) -> None:
+    """Customer segmentation workbench."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+@app.command()
+def demo(
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for the demo data, project file, store and report.")
+    ] = Path("segment_demo"),
+    customers: Annotated[
+        int, typer.Option("--customers", "-n", min=100, help="Size of the generated customer base.")
+    ] = 20_000,
+    seed: Annotated[int, typer.Option(help="Seed of the data generator and the models.")] = 42,
+    quiet: Quiet = False,
+) -> None:
+    """Generate the demo retailer's data (five sources), write its segmentation.yaml, and run it."""
+    from user_segmentation.demo.generate import generate_demo
+    from user_segmentation.demo.project import write_demo_project
+
+    progress = StageProgress(quiet)
+    with _errors(), progress.running():
+        progress("generate demo data")
+        generate_demo(out, customers, seed=seed)
+        project = write_demo_project(out, seed=seed)
+        result = _run(project, progress)
+    print_summary(result)
+    out_console.print(f"Project file: {project}  (edit it and run: segment run -c {project})")
+
+
+@app.command()
+def run(
+    config: Annotated[
+        Path, typer.Option("--config", "-c", help="The project file.")
+    ] = Path("segmentation.yaml"),
+    quiet: Quiet = False,
+) -> None:
+    """Run the segmentation declared in a project file and store it as a new run."""
+    progress = StageProgress(quiet)
+    with _errors(), progress.running():
+        result = _run(config, progress)
+    print_summary(result)
+
+
+def _run(project: Path, progress: StageProgress):  # type: ignore[no-untyped-def]
+    from user_segmentation.pipeline.run import run_project
+
+    return run_project(load_config(project), progress=progress)
+
+
+class _errors:
+    """Turn our own errors into a one-line message and the error's exit code."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> bool:
+        if isinstance(exc, SegmentationError):
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(code=exc.exit_code)
+        return False

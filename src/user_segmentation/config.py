@@ -1,0 +1,271 @@
+"""The project file ``segmentation.yaml``: load, validate, resolve paths.
+
+Only the pipeline and the front ends import this module; the analysis stages take plain
+arguments. Unknown keys are errors (a typo must not silently fall back to a default), and every
+error names the offending key path, e.g. ``model.k_max: Input should be greater than 2``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from user_segmentation.errors import ConfigError
+
+SourceKind = Literal["csv", "parquet", "excel", "jsonl", "json", "sql"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceConfig(_Strict):
+    """One data source and how to read it."""
+
+    kind: SourceKind
+    path: str | None = None
+    url: str | None = None
+    table: str | None = None
+    query: str | None = None
+    sheet: str | int | None = None
+    key: str
+    role: Literal["attributes", "transactions", "events"]
+    columns: dict[str, str] = Field(default_factory=dict, description="rename map: old -> new")
+    encoding: str | None = None
+    sep: str | None = None
+    decimal: str = "."
+    thousands: str | None = None
+    leading_zeros: Literal["keep", "strip"] = "keep"
+    key_case: Literal["keep", "upper", "lower"] = "keep"
+    drop_duplicates: bool = True
+    latest_by: str | None = None
+
+    @model_validator(mode="after")
+    def _location(self) -> SourceConfig:
+        if self.kind == "sql":
+            if not (self.url or self.path):
+                raise ValueError("a sql source needs 'url' (SQLAlchemy URL) or 'path' (SQLite file)")
+            if bool(self.table) == bool(self.query):
+                raise ValueError("a sql source needs exactly one of 'table' or 'query'")
+        elif not self.path:
+            raise ValueError(f"a {self.kind} source needs 'path'")
+        return self
+
+
+class TransactionsConfig(_Strict):
+    """Which source is the transaction log and which columns play which role."""
+
+    source: str
+    order: str
+    timestamp: str
+    amount: str | None = None
+    quantity: str | None = None
+    unit_price: str | None = None
+
+    @model_validator(mode="after")
+    def _amount(self) -> TransactionsConfig:
+        if not self.amount and not (self.quantity and self.unit_price):
+            raise ValueError("give 'amount', or both 'quantity' and 'unit_price'")
+        return self
+
+
+class EventsConfig(_Strict):
+    """Per-customer aggregates of an event source."""
+
+    source: str
+    sum: list[str] = Field(default_factory=list)
+    mean: list[str] = Field(default_factory=list)
+    count_as: str | None = None
+
+
+class AttributesConfig(_Strict):
+    """Attribute columns (from attribute sources) used as features."""
+
+    numeric: list[str] = Field(default_factory=list)
+    categorical: list[str] = Field(default_factory=list)
+    dates: dict[str, str | None] = Field(default_factory=dict)
+
+
+class FeaturesConfig(_Strict):
+    """What to engineer, and which features form the segmentation basis."""
+
+    transactions: TransactionsConfig | None = None
+    events: list[EventsConfig] = Field(default_factory=list)
+    attributes: AttributesConfig = Field(default_factory=AttributesConfig)
+    model: list[str] | None = Field(
+        default=None,
+        description="features the segments are built on; the rest only describe them. "
+        "Default: every numeric feature",
+    )
+    log: list[str] = Field(default_factory=list)
+    skew_threshold: float | None = 1.0
+    impute: Literal["median", "error"] = "median"
+
+
+class IntegrateConfig(_Strict):
+    """How sources are joined."""
+
+    population: list[str] | None = Field(
+        default=None, description="sources whose customers form the base (default: the first)"
+    )
+
+
+class ReduceConfig(_Strict):
+    """Dimension reduction."""
+
+    variance: float = Field(default=0.9, gt=0, le=1)
+
+
+class ModelConfig(_Strict):
+    """Choosing k and clustering."""
+
+    k: int | Literal["auto"] = "auto"
+    k_min: int = Field(default=2, ge=2)
+    k_max: int = Field(default=10, ge=2)
+    primary: Literal["kmeans", "ward"] = "kmeans"
+    n_init: int = Field(default=10, ge=1)
+    silhouette_exact_max: int = Field(default=10_000, ge=100)
+    silhouette_sample_size: int = Field(default=10_000, ge=100)
+    ward_exact_max: int = Field(default=10_000, ge=10)
+
+    @field_validator("k")
+    @classmethod
+    def _k(cls, v: int | str) -> int | str:
+        if isinstance(v, int) and v < 2:
+            raise ValueError("k must be 'auto' or an integer ≥ 2")
+        return v
+
+    @model_validator(mode="after")
+    def _range(self) -> ModelConfig:
+        if self.k_max < self.k_min:
+            raise ValueError(f"k_max ({self.k_max}) is below k_min ({self.k_min})")
+        return self
+
+
+class StoreConfig(_Strict):
+    """Where runs are kept."""
+
+    url: str = "segmentation.db"
+
+
+class ReportConfig(_Strict):
+    """Where the HTML report is written."""
+
+    path: str = "report.html"
+
+
+class ProjectConfig(_Strict):
+    """The whole project file."""
+
+    project: str = "segmentation"
+    seed: int = 42
+    as_of: date | datetime | None = Field(
+        default=None, description="observation end; default: the last transaction's day"
+    )
+    sources: dict[str, SourceConfig]
+    integrate: IntegrateConfig = Field(default_factory=IntegrateConfig)
+    features: FeaturesConfig = Field(default_factory=FeaturesConfig)
+    reduce: ReduceConfig = Field(default_factory=ReduceConfig)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    store: StoreConfig = Field(default_factory=StoreConfig)
+    report: ReportConfig = Field(default_factory=ReportConfig)
+    _base_dir: Path = PrivateAttr(default=Path("."))
+
+    @property
+    def base_dir(self) -> Path:
+        """Folder of the project file; relative paths are resolved against it."""
+        return self._base_dir
+
+    @model_validator(mode="after")
+    def _references(self) -> ProjectConfig:
+        if not self.sources:
+            raise ValueError("at least one source is needed")
+        names = set(self.sources)
+        refs: list[tuple[str, str]] = [("integrate.population", n) for n in self.integrate.population or []]
+        if self.features.transactions:
+            refs.append(("features.transactions.source", self.features.transactions.source))
+        refs += [(f"features.events[{i}].source", e.source) for i, e in enumerate(self.features.events)]
+        for where, name in refs:
+            if name not in names:
+                raise ValueError(f"{where}: unknown source '{name}'; sources are {sorted(names)}")
+        return self
+
+    def resolve(self, path: str) -> Path:
+        """A path from the project file, relative to the file's folder."""
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else (self.base_dir / p)
+
+    def store_url(self) -> str:
+        """The store as an SQLAlchemy URL (a bare path is a SQLite file beside the project file)."""
+        url = self.store.url
+        return url if "://" in url else f"sqlite:///{self.resolve(url).resolve()}"
+
+    def as_of_datetime(self) -> datetime | None:
+        """``as_of`` as the end of that day when a date was given."""
+        if self.as_of is None or isinstance(self.as_of, datetime):
+            return self.as_of
+        return datetime.combine(self.as_of, time(23, 59, 59))
+
+    def fingerprint(self) -> str:
+        """sha256 of the configuration's content (paths as written), for run records."""
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def load_config(path: str | Path) -> ProjectConfig:
+    """Read and validate a project file.
+
+    Raises
+    ------
+    ConfigError
+        Naming the file and the key path of every problem found.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "segmentation.yaml"
+    >>> _ = f.write_text("sources:\\n  crm: {kind: csv, path: c.csv, key: id, role: attributes}\\n")
+    >>> load_config(f).model.k
+    'auto'
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"{p}: project file not found (create one with 'segment init' or 'segment demo')")
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{p}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{p}: expected a mapping of settings at the top level")
+    return parse_config(raw, base_dir=p.resolve().parent, origin=str(p))
+
+
+def parse_config(raw: dict[str, Any], *, base_dir: Path, origin: str = "config") -> ProjectConfig:
+    """Validate an already-parsed mapping (see :func:`load_config`)."""
+    try:
+        cfg = ProjectConfig.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = ".".join(str(part) for part in err["loc"]) or "(top level)"
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown key (check the spelling)"
+            problems.append(f"{loc}: {msg}")
+        raise ConfigError(f"{origin}: " + "; ".join(problems)) from exc
+    cfg._base_dir = base_dir
+    return cfg

@@ -1,0 +1,1 @@
+"""integrate stage."""

@@ -1,0 +1,205 @@
+"""Join every source on one canonical customer key, with a data-quality summary.
+
+Sources come in three roles:
+
+- ``attributes``: at most one row per customer (CRM, loyalty); joined column-wise;
+- ``transactions``: order lines, aggregated into RFM by the features stage;
+- ``events``: other per-customer event rows (web sessions, tickets), aggregated by the features stage.
+
+The customer base ("population") is the union of the keys of the sources named as population
+sources; ids seen only in other sources are counted as unmatched and left out. The result is
+sorted by customer id, so nothing downstream depends on the row order of the inputs.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pandas as pd
+
+from user_segmentation.errors import DataQualityError, SchemaError
+from user_segmentation.integrate.keys import KeyCase, LeadingZeros, canonical_keys
+
+logger = logging.getLogger(__name__)
+
+Role = Literal["attributes", "transactions", "events"]
+#: Name of the canonical key column in every integrated table.
+CUSTOMER_ID = "customer_id"
+_EXAMPLES = 5
+
+
+@dataclass(frozen=True)
+class SourceTable:
+    """One source as read, with the facts integration needs about it."""
+
+    name: str
+    frame: pd.DataFrame
+    key: str
+    role: Role
+    origin: str = ""  # file path or URL, for messages
+    leading_zeros: LeadingZeros = "keep"
+    key_case: KeyCase = "keep"
+    drop_duplicates: bool = True
+    latest_by: str | None = None  # attributes: keep the newest row per id by this column
+
+
+@dataclass
+class Integrated:
+    """The integrated customer data: one attribute row per customer plus keyed event tables."""
+
+    customers: pd.DataFrame  # customer_id + attribute columns, one row per customer, sorted
+    transactions: dict[str, pd.DataFrame] = field(default_factory=dict)
+    events: dict[str, pd.DataFrame] = field(default_factory=dict)
+    quality: dict[str, Any] = field(default_factory=dict)
+
+
+def integrate(sources: list[SourceTable], population: list[str]) -> Integrated:
+    """Canonicalise keys, deduplicate, and join ``sources`` into one customer table.
+
+    Parameters
+    ----------
+    sources
+        The sources, each already read into a DataFrame.
+    population
+        Names of the sources whose customers make up the customer base.
+
+    Returns
+    -------
+    Integrated
+        The customer table, the keyed transaction/event tables and the quality report.
+
+    Raises
+    ------
+    SchemaError
+        When a key column is missing or two attribute sources share a column name.
+    DataQualityError
+        When an attribute source has conflicting rows for one customer and no ``latest_by``.
+
+    Examples
+    --------
+    >>> crm = pd.DataFrame({"id": [" 1", "2"], "age": [30, 40]})
+    >>> orders = pd.DataFrame({"cust": ["1.0", "3.0"], "amount": [5.0, 7.0]})
+    >>> out = integrate([SourceTable("crm", crm, "id", "attributes"),
+    ...                  SourceTable("orders", orders, "cust", "transactions")], ["crm"])
+    >>> out.customers[CUSTOMER_ID].tolist(), len(out.transactions["orders"])
+    (['1', '2'], 1)
+    """
+    names = [s.name for s in sources]
+    unknown = sorted(set(population) - set(names))
+    if unknown:
+        raise SchemaError(f"population names unknown source(s) {unknown}; sources are {names}")
+
+    report: dict[str, Any] = {"sources": {}}
+    keyed: dict[str, pd.DataFrame] = {}
+    for src in sources:
+        keyed[src.name], report["sources"][src.name] = _prepare(src)
+
+    base_ids = sorted(set().union(*(set(keyed[n][CUSTOMER_ID]) for n in population)))
+    customers = pd.DataFrame({CUSTOMER_ID: pd.Series(base_ids, dtype="string")})
+    base_set = set(base_ids)
+    out = Integrated(customers=customers)
+    owner: dict[str, str] = {}
+    for src in sources:
+        frame = keyed[src.name]
+        ids = set(frame[CUSTOMER_ID])
+        info = report["sources"][src.name]
+        info["distinct_customers"] = len(ids)
+        info["coverage"] = round(len(ids & base_set) / max(len(base_set), 1), 4)
+        unmatched = ids - base_set
+        info["unmatched_customers"] = len(unmatched)
+        info["unmatched_examples"] = sorted(unmatched)[:_EXAMPLES]
+        if src.role == "attributes":
+            for col in frame.columns.drop(CUSTOMER_ID):
+                if col in owner:
+                    raise SchemaError(
+                        f"column '{col}' comes from both source '{owner[col]}' and "
+                        f"'{src.name}'; rename one of them in the source's columns mapping"
+                    )
+                owner[col] = src.name
+            out.customers = out.customers.merge(
+                frame, on=CUSTOMER_ID, how="left", validate="one_to_one"
+            )
+        else:
+            matched = frame[frame[CUSTOMER_ID].isin(base_set)].reset_index(drop=True)
+            target = out.transactions if src.role == "transactions" else out.events
+            target[src.name] = matched
+
+    report["population"] = {"sources": list(population), "customers": len(base_ids)}
+    report["missing_share"] = {
+        col: round(float(share), 4)
+        for col, share in out.customers.drop(columns=CUSTOMER_ID).isna().mean().items()
+        if share > 0
+    }
+    out.quality = report
+    logger.info("integrated %d customers from %d sources", len(base_ids), len(sources))
+    return out
+
+
+def _prepare(src: SourceTable) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Canonicalise one source's key, drop keyless and duplicate rows; report what happened."""
+    if src.key not in src.frame.columns:
+        raise SchemaError(
+            f"{src.origin or src.name}: key column '{src.key}' not found; "
+            f"columns are {list(src.frame.columns)}"
+        )
+    frame = src.frame.copy()
+    keys, key_report = canonical_keys(
+        frame[src.key], leading_zeros=src.leading_zeros, case=src.key_case
+    )
+    frame = frame.drop(columns=src.key)
+    if CUSTOMER_ID in frame.columns:
+        raise SchemaError(
+            f"{src.origin or src.name}: has a column '{CUSTOMER_ID}' besides its key "
+            f"'{src.key}'; rename it in the source's columns mapping"
+        )
+    frame.insert(0, CUSTOMER_ID, keys)
+    dropped: dict[str, int] = {}
+    n_read = len(frame)
+
+    no_key = frame[CUSTOMER_ID].isna()
+    if no_key.any():
+        dropped["missing_customer_id"] = int(no_key.sum())
+        frame = frame[~no_key]
+    if src.drop_duplicates:
+        dup = frame.duplicated(keep="first")
+        if dup.any():
+            dropped["duplicate_rows"] = int(dup.sum())
+            frame = frame[~dup]
+    if src.role == "attributes":
+        frame, n_older = _one_row_per_customer(frame, src)
+        if n_older:
+            dropped["older_versions"] = n_older
+
+    frame = frame.sort_values(list(frame.columns), kind="stable", ignore_index=True)
+    info: dict[str, Any] = {
+        "origin": src.origin,
+        "role": src.role,
+        "rows_read": n_read,
+        "rows_dropped": dropped,
+        "rows_kept": len(frame),
+        "key_changes": {k: v for k, v in key_report.as_dict().items() if v and k != "missing"},
+    }
+    return frame, info
+
+
+def _one_row_per_customer(frame: pd.DataFrame, src: SourceTable) -> tuple[pd.DataFrame, int]:
+    """Resolve repeated ids in an attribute source: newest row by ``latest_by``, else refuse."""
+    repeated = frame[CUSTOMER_ID].duplicated(keep=False)
+    if not repeated.any():
+        return frame, 0
+    if src.latest_by is None:
+        clash = frame[repeated].sort_values(CUSTOMER_ID, kind="stable")
+        ids = clash[CUSTOMER_ID].drop_duplicates().tolist()
+        example = clash[clash[CUSTOMER_ID] == ids[0]].to_dict("records")
+        raise DataQualityError(
+            f"{src.origin or src.name}: {len(ids)} customer id(s) have conflicting rows "
+            f"(e.g. {ids[:_EXAMPLES]}); first: {example}. Fix the source, or set latest_by "
+            "to a date column to keep the newest row"
+        )
+    if src.latest_by not in frame.columns:
+        raise SchemaError(f"{src.origin or src.name}: latest_by column '{src.latest_by}' not found")
+    ordered = frame.sort_values([CUSTOMER_ID, src.latest_by], kind="stable")
+    kept = ordered.drop_duplicates(CUSTOMER_ID, keep="last")
+    return kept, len(frame) - len(kept)

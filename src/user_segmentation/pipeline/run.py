@@ -1,0 +1,298 @@
+"""``segment run``: every stage from the sources to the stored run and its report.
+
+Nothing is written until every stage has succeeded: the run is saved in one store transaction
+and the report is written atomically afterwards, so a bad input leaves the store at its last good
+run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import adjusted_rand_score
+
+from user_segmentation import __version__
+from user_segmentation.cluster import align_to, fit_kmeans, fit_ward, nearest_two
+from user_segmentation.config import ProjectConfig, SourceConfig
+from user_segmentation.errors import ConfigError, DataQualityError
+from user_segmentation.features.preprocess import Preprocessor
+from user_segmentation.features.table import EventAggregate, FeatureSpec, build_feature_table
+from user_segmentation.features.transactions import TransactionColumns
+from user_segmentation.integrate.combine import CUSTOMER_ID, Integrated, SourceTable, integrate
+from user_segmentation.profile.profiles import profile_table, segment_table
+from user_segmentation.reduce.pca import fit_pca
+from user_segmentation.report import render_report
+from user_segmentation.select import sweep_k
+from user_segmentation.sources import file_fingerprint, read_source
+from user_segmentation.store import RunRecord, RunStore
+from user_segmentation.store.records import ASSIGNMENT_COLUMNS
+
+logger = logging.getLogger(__name__)
+
+#: Called with the name of each stage as it starts.
+Progress = Callable[[str], None]
+
+STAGES = ("read", "integrate", "features", "reduce", "select", "cluster", "profile", "store", "report")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a finished run produced, and where."""
+
+    record: RunRecord
+    run_id: int
+    store_url: str
+    report_path: Path
+
+
+def run_project(config: ProjectConfig, *, progress: Progress | None = None) -> RunResult:
+    """Run the whole segmentation declared by ``config`` and store it.
+
+    Parameters
+    ----------
+    config
+        A validated project file (see :func:`user_segmentation.config.load_config`).
+    progress
+        Called with each stage name (:data:`STAGES`) as it starts.
+
+    Returns
+    -------
+    RunResult
+        The stored record, its run id, the store URL and the report path.
+    """
+    timings: dict[str, float] = {}
+    say = progress or (lambda _stage: None)
+
+    @contextmanager
+    def stage(name: str) -> Iterator[None]:
+        say(name)
+        start = time.perf_counter()
+        yield
+        timings[name] = round(time.perf_counter() - start, 3)
+        logger.info("stage %s took %.2f s", name, timings[name])
+
+    with stage("read"):
+        tables, fingerprints = _read_sources(config)
+    with stage("integrate"):
+        population = config.integrate.population or [next(iter(config.sources))]
+        data = integrate(tables, population)
+    with stage("features"):
+        spec = _feature_spec(config, data)
+        features, feature_info = build_feature_table(data, spec)
+        numeric, categorical, basis_num, basis_cat = _feature_roles(config, spec, features)
+    n_customers = len(features)
+    if n_customers < max(config.model.k_min, 2):
+        raise DataQualityError(
+            f"need ≥ {max(config.model.k_min, 2)} distinct customers to segment, "
+            f"found {n_customers}"
+        )
+    with stage("reduce"):
+        pre = Preprocessor(
+            numeric=basis_num,
+            categorical=basis_cat,
+            impute=config.features.impute,
+            skew_threshold=config.features.skew_threshold,
+            log=tuple(config.features.log),
+        ).fit(features)
+        X = pre.transform(features)
+        pca = fit_pca(X, pre.feature_names_out_, variance=config.reduce.variance, random_state=config.seed)
+        Z = pca.transform(X)
+    m = config.model
+    with stage("select"):
+        selection = sweep_k(
+            Z,
+            m.k_min,
+            m.k_max,
+            random_state=config.seed,
+            silhouette_exact_max=m.silhouette_exact_max,
+            silhouette_sample_size=m.silhouette_sample_size,
+        )
+        k = selection.recommended_k if m.k == "auto" else int(m.k)
+    with stage("cluster"):
+        km = fit_kmeans(Z, k, random_state=config.seed, n_init=m.n_init)
+        ward = fit_ward(Z, k, random_state=config.seed, exact_max=m.ward_exact_max)
+        primary, secondary = (km, ward) if m.primary == "kmeans" else (ward, km)
+        secondary_labels = align_to(primary.labels, secondary.labels)
+        agreement = float(adjusted_rand_score(primary.labels, secondary.labels))
+        _, distance, margin = nearest_two(Z, primary.centroids)
+    segment_ids = primary.labels + 1  # ids shown to people start at 1
+    with stage("profile"):
+        segments = segment_table(segment_ids)
+        profiles = profile_table(features, segment_ids, numeric=numeric, categorical=categorical)
+
+    pcs = np.full((n_customers, 3), np.nan)
+    pcs[:, : min(3, Z.shape[1])] = Z[:, :3]
+    assignments = pd.DataFrame(
+        {
+            "customer_id": features[CUSTOMER_ID].astype(str).to_numpy(),
+            "segment_id": segment_ids.astype("int64"),
+            "secondary_segment_id": (secondary_labels + 1).astype("int64"),
+            "distance": distance,
+            "margin": margin,
+            "pc1": pcs[:, 0],
+            "pc2": pcs[:, 1],
+            "pc3": pcs[:, 2],
+        }
+    )[ASSIGNMENT_COLUMNS]
+    quality = dict(data.quality)
+    quality["features"] = feature_info
+    quality["preprocessing"] = {"dropped_features": pre.dropped_, "log_scaled": [
+        c for c, lg in zip(pre.numeric_, pre.logged_, strict=True) if lg
+    ]}
+    meta: dict[str, Any] = {
+        "project": config.project,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "config_hash": config.fingerprint(),
+        "input_fingerprint": _combined(fingerprints),
+        "source_fingerprints": fingerprints,
+        "package_version": __version__,
+        "seed": config.seed,
+        "engine": "local",
+        "as_of": spec.as_of.isoformat(),
+        "n_customers": n_customers,
+        "k": k,
+        "k_source": "recommended" if m.k == "auto" else "configured",
+        "primary_method": primary.method,
+        "secondary_method": secondary.method,
+        "agreement_ari": round(agreement, 6),
+        "silhouette_method": selection.silhouette_method,
+        "silhouette_sample_size": selection.silhouette_sample_size,
+        "hierarchical_method": "exact" if ward.method == "ward-exact" else "two-step",
+        "n_components": pca.n_components,
+        "explained_variance": round(float(pca.explained_variance_ratio.sum()), 6),
+        "basis_features": [*basis_num, *basis_cat],
+    }
+    model_state = {
+        "preprocessor": pre.to_state(),
+        "pca": pca.to_state(),
+        "centroids": primary.centroids.tolist(),
+        "segment_ids": list(range(1, k + 1)),
+    }
+    record = RunRecord(
+        meta=meta,
+        quality=quality,
+        selection=selection.to_dict(),
+        model=model_state,
+        timings=timings,
+        k_scores=selection.scores,
+        assignments=assignments,
+        segments=segments,
+        profiles=profiles,
+    )
+    store_url = config.store_url()
+    with stage("store"), RunStore(store_url) as store:
+        run_id = store.save_run(record)
+    report_path = config.resolve(config.report.path)
+    with stage("report"):
+        render_report(record, report_path)
+    record.timings.update(timings)
+    return RunResult(record=record, run_id=run_id, store_url=store_url, report_path=report_path)
+
+
+def _read_sources(config: ProjectConfig) -> tuple[list[SourceTable], dict[str, str]]:
+    tables: list[SourceTable] = []
+    fingerprints: dict[str, str] = {}
+    for name, src in config.sources.items():
+        path = config.resolve(src.path) if src.path else None
+        frame = read_source(
+            src.kind,
+            path,
+            url=src.url,
+            table=src.table,
+            query=src.query,
+            sheet=src.sheet,
+            id_columns=[src.key],
+            required_columns=[src.key],
+            encoding=src.encoding,
+            sep=src.sep,
+            decimal=src.decimal,
+            thousands=src.thousands,
+            name=name,
+        )
+        if src.columns:
+            frame = frame.rename(columns=src.columns)
+        fingerprints[name] = file_fingerprint(path) if path else _text_hash(src.url or "")
+        tables.append(_source_table(name, src, frame, str(path or src.url)))
+    return tables, fingerprints
+
+
+def _source_table(name: str, src: SourceConfig, frame: pd.DataFrame, origin: str) -> SourceTable:
+    return SourceTable(
+        name=name,
+        frame=frame,
+        key=src.columns.get(src.key, src.key),
+        role=src.role,
+        origin=origin,
+        leading_zeros=src.leading_zeros,
+        key_case=src.key_case,
+        drop_duplicates=src.drop_duplicates,
+        latest_by=src.latest_by,
+    )
+
+
+def _feature_spec(config: ProjectConfig, data: Integrated) -> FeatureSpec:
+    f = config.features
+    tx = f.transactions
+    as_of = config.as_of_datetime()
+    if as_of is None:
+        if tx is None:
+            as_of = datetime.now(UTC).replace(tzinfo=None)
+        else:
+            last = pd.to_datetime(data.transactions[tx.source][tx.timestamp]).max()
+            as_of = last.normalize().to_pydatetime().replace(hour=23, minute=59, second=59)
+    return FeatureSpec(
+        as_of=as_of,
+        transactions_source=tx.source if tx else None,
+        transaction_columns=(
+            TransactionColumns(tx.order, tx.timestamp, tx.amount, tx.quantity, tx.unit_price)
+            if tx
+            else None
+        ),
+        events=tuple(
+            EventAggregate(e.source, tuple(e.sum), tuple(e.mean), e.count_as) for e in f.events
+        ),
+        numeric=tuple(f.attributes.numeric),
+        categorical=tuple(f.attributes.categorical),
+        dates=dict(f.attributes.dates),
+    )
+
+
+def _feature_roles(
+    config: ProjectConfig, spec: FeatureSpec, features: pd.DataFrame
+) -> tuple[list[str], list[str], list[str], list[str]]:
+    """Split features into numeric/categorical, and pick the segmentation basis among them."""
+    categorical = list(spec.categorical)
+    numeric = [c for c in features.columns if c != CUSTOMER_ID and c not in categorical]
+    basis = config.features.model
+    if basis is None:
+        return numeric, categorical, numeric, []
+    unknown = [c for c in basis if c not in features.columns or c == CUSTOMER_ID]
+    if unknown:
+        raise ConfigError(
+            f"features.model: unknown feature(s) {unknown}; available: "
+            f"{[c for c in features.columns if c != CUSTOMER_ID]}"
+        )
+    return (
+        numeric,
+        categorical,
+        [c for c in basis if c in numeric],
+        [c for c in basis if c in categorical],
+    )
+
+
+def _combined(fingerprints: dict[str, str]) -> str:
+    return _text_hash("\n".join(f"{k}:{v}" for k, v in sorted(fingerprints.items())))
+
+
+def _text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()

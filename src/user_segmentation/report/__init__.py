@@ -1,0 +1,25 @@
+"""Report stage: Plotly figures of a run and its self-contained HTML report.
+
+Everything here reads a :class:`~user_segmentation.store.records.RunRecord` and nothing else.
+"""
+
+from user_segmentation.report.figures import (
+    k_selection_figure,
+    pca_scatter_figure,
+    profile_heatmap_figure,
+    segment_sizes_figure,
+    stratified_sample,
+)
+from user_segmentation.report.html import render_report, report_html
+from user_segmentation.report.traits import defining_traits
+
+__all__ = [
+    "defining_traits",
+    "k_selection_figure",
+    "pca_scatter_figure",
+    "profile_heatmap_figure",
+    "render_report",
+    "report_html",
+    "segment_sizes_figure",
+    "stratified_sample",
+]

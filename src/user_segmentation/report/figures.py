@@ -1,0 +1,485 @@
+"""Plotly figures of one run: pure functions from run-record tables to ``go.Figure``.
+
+Every label that comes from user data (customer ids, segment and feature names) is escaped with
+:func:`~user_segmentation.report.labels.plotly_text`, so Plotly shows it literally instead of
+reading it as markup.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from user_segmentation.errors import SchemaError
+from user_segmentation.report.labels import plotly_text, segment_colours, segment_labels
+from user_segmentation.report.validation import require_columns
+
+logger = logging.getLogger(__name__)
+
+TEMPLATE = "plotly_white"
+RECOMMENDED_COLOUR = "#d62728"
+ELBOW_COLOUR = "#2ca02c"
+
+# (column, panel title, y-axis title), in panel order: row-major over the 2×2 grid.
+_K_PANELS = [
+    ("inertia", "Inertia (lower is better; look for the elbow)", "inertia"),
+    ("silhouette", "Silhouette (higher is better)", "silhouette"),
+    ("davies_bouldin", "Davies-Bouldin (lower is better)", "Davies-Bouldin index"),
+    ("calinski_harabasz", "Calinski-Harabasz (higher is better)", "Calinski-Harabasz index"),
+]
+
+
+def _value_at(frame: pd.DataFrame, column: str, k: int) -> float | None:
+    """The finite value of ``column`` at ``k``, or ``None``."""
+    rows = frame.loc[frame["k"] == k, column]
+    if rows.empty:
+        return None
+    value = float(rows.iloc[0])
+    return value if math.isfinite(value) else None
+
+
+def k_selection_figure(
+    k_scores: pd.DataFrame, recommended_k: int, elbow_k: int | None
+) -> go.Figure:
+    """Plot the four k-selection scores against k, marking the recommended k.
+
+    Parameters
+    ----------
+    k_scores
+        One row per k with ``k``, ``inertia``, ``silhouette``, ``davies_bouldin`` and
+        ``calinski_harabasz`` (missing scores may be NaN and show as gaps).
+    recommended_k
+        The k chosen; drawn as a dashed vertical line in every panel and as a ringed marker
+        on each curve.
+    elbow_k
+        The elbow of the inertia curve, marked on the inertia panel; ``None`` when no elbow
+        was found.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        A 2×2 grid: inertia, silhouette, Davies-Bouldin, Calinski-Harabasz. The marker traces
+        are named ``"recommended k = <k>"`` and ``"elbow k = <k>"``.
+
+    Raises
+    ------
+    SchemaError
+        If a score column is missing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> scores = pd.DataFrame({
+    ...     "k": [2, 3, 4], "inertia": [90.0, 40.0, 35.0], "silhouette": [0.4, 0.6, 0.5],
+    ...     "davies_bouldin": [0.9, 0.6, 0.8], "calinski_harabasz": [50.0, 80.0, 70.0],
+    ... })
+    >>> fig = k_selection_figure(scores, recommended_k=3, elbow_k=3)
+    >>> [shape.x0 for shape in fig.layout.shapes]
+    [3, 3, 3, 3]
+    """
+    require_columns(k_scores, ["k", *(c for c, _, _ in _K_PANELS)], "k_scores")
+    scores = k_scores.assign(k=k_scores["k"].astype(int)).sort_values("k", kind="mergesort")
+    recommended_k = int(recommended_k)
+    fig = make_subplots(
+        rows=2,
+        cols=2,
+        subplot_titles=[title for _, title, _ in _K_PANELS],
+        horizontal_spacing=0.12,
+        vertical_spacing=0.2,
+    )
+    for i, (column, _, y_title) in enumerate(_K_PANELS):
+        row, col = divmod(i, 2)
+        row, col = row + 1, col + 1
+        values = pd.to_numeric(scores[column], errors="coerce").astype(float)
+        fig.add_trace(
+            go.Scatter(
+                x=scores["k"].tolist(),
+                y=[v if math.isfinite(v) else None for v in values],
+                mode="lines+markers",
+                name=column,
+                line={"color": "#1f77b4"},
+                showlegend=False,
+                hovertemplate=f"k = %{{x}}<br>{y_title} = %{{y:.4g}}<extra></extra>",
+            ),
+            row=row,
+            col=col,
+        )
+        fig.add_vline(
+            x=recommended_k,
+            line={"color": RECOMMENDED_COLOUR, "dash": "dash", "width": 1.5},
+            row=row,
+            col=col,
+        )
+        rec_value = _value_at(scores, column, recommended_k)
+        if rec_value is not None:
+            fig.add_trace(
+                go.Scatter(
+                    x=[recommended_k],
+                    y=[rec_value],
+                    mode="markers",
+                    name=f"recommended k = {recommended_k}",
+                    legendgroup="recommended",
+                    showlegend=i == 0,
+                    marker={
+                        "size": 14,
+                        "color": "rgba(0,0,0,0)",
+                        "line": {"color": RECOMMENDED_COLOUR, "width": 3},
+                    },
+                    hovertemplate=f"recommended k = %{{x}}<br>{y_title} = %{{y:.4g}}"
+                    "<extra></extra>",
+                ),
+                row=row,
+                col=col,
+            )
+        if column == "inertia" and elbow_k is not None:
+            elbow_value = _value_at(scores, column, int(elbow_k))
+            if elbow_value is not None:
+                fig.add_trace(
+                    go.Scatter(
+                        x=[int(elbow_k)],
+                        y=[elbow_value],
+                        mode="markers",
+                        name=f"elbow k = {int(elbow_k)}",
+                        marker={"size": 11, "symbol": "x", "color": ELBOW_COLOUR},
+                        hovertemplate="elbow k = %{x}<br>inertia = %{y:.4g}<extra></extra>",
+                    ),
+                    row=row,
+                    col=col,
+                )
+        fig.update_xaxes(title_text="number of segments k", dtick=1, row=row, col=col)
+        fig.update_yaxes(title_text=y_title, row=row, col=col)
+    fig.update_layout(
+        template=TEMPLATE,
+        height=640,
+        title={"text": f"Choosing k: recommended k = {recommended_k}"},
+        legend={"orientation": "h", "yanchor": "bottom", "y": -0.18, "x": 0},
+        margin={"t": 90},
+    )
+    return fig
+
+
+def _allocate(sizes: np.ndarray, total: int) -> np.ndarray:
+    """Split ``total`` sample slots over groups in proportion to ``sizes`` (largest remainder).
+
+    Written by hand because scikit-learn's stratified splitters refuse groups of one member.
+    """
+    exact = sizes * (total / sizes.sum())
+    quotas = np.floor(exact).astype(int)
+    short = total - int(quotas.sum())
+    order = np.argsort(-(exact - quotas), kind="stable")
+    quotas[order[:short]] += 1
+    # A small segment would vanish from the picture; lend it one point from the largest quota.
+    if total >= len(sizes):
+        for i in np.flatnonzero((quotas == 0) & (sizes > 0)):
+            j = int(np.argmax(quotas))
+            quotas[j] -= 1
+            quotas[i] = 1
+    return quotas
+
+
+def stratified_sample(
+    assignments: pd.DataFrame, max_points: int, random_state: int | None = 0
+) -> pd.DataFrame:
+    """Return at most ``max_points`` rows, each segment in proportion to its size.
+
+    Rows are put in (segment, customer id) order before drawing, so the same customers are
+    drawn whatever the input's row order. Every segment keeps at least one row when
+    ``max_points`` allows. The input is returned unchanged when it is small enough.
+
+    Parameters
+    ----------
+    assignments
+        Table with ``segment_id`` and ``customer_id``.
+    max_points
+        Largest number of rows to return (>= 1).
+    random_state
+        Seed of the draw.
+
+    Raises
+    ------
+    ValueError
+        If ``max_points`` is below 1.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> a = pd.DataFrame({"customer_id": [str(i) for i in range(10)],
+    ...                   "segment_id": [0] * 8 + [1] * 2})
+    >>> stratified_sample(a, 5)["segment_id"].value_counts().sort_index().tolist()
+    [4, 1]
+    """
+    if max_points < 1:
+        raise ValueError(f"max_points must be at least 1, got {max_points}")
+    if len(assignments) <= max_points:
+        return assignments
+    ordered = assignments.assign(_cid=assignments["customer_id"].astype(str)).sort_values(
+        ["segment_id", "_cid"], kind="mergesort"
+    )
+    groups = list(ordered.groupby("segment_id", sort=True))
+    sizes = np.array([len(g) for _, g in groups], dtype=float)
+    quotas = _allocate(sizes, max_points)
+    rng = np.random.default_rng(random_state)
+    parts = []
+    for (_, group), quota in zip(groups, quotas, strict=True):
+        chosen = np.sort(rng.choice(len(group), size=int(quota), replace=False))
+        parts.append(group.iloc[chosen])
+    return pd.concat(parts).drop(columns="_cid")
+
+
+def pca_scatter_figure(
+    assignments: pd.DataFrame,
+    segments: pd.DataFrame,
+    *,
+    max_points: int = 5_000,
+    random_state: int | None = 0,
+    explained_variance: list[float] | None = None,
+) -> go.Figure:
+    """Scatter customers on the first two principal components, coloured by segment.
+
+    Above ``max_points`` customers a stratified, seeded sample is drawn (see
+    :func:`stratified_sample`) and the title says how many of how many are shown.
+
+    Parameters
+    ----------
+    assignments
+        One row per customer with ``customer_id``, ``segment_id``, ``pc1`` and ``pc2``.
+        When ``pc2`` is entirely missing (one component), points are drawn at ``pc2 = 0``.
+    segments
+        One row per segment with ``segment_id`` and ``name`` (the legend).
+    max_points
+        Most points drawn, which keeps the report small for large runs.
+    random_state
+        Seed of the sample.
+    explained_variance
+        Optional share of variance of each component, added to the axis titles.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One trace per segment (named by segment); hovering shows customer id and segment.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> a = pd.DataFrame({"customer_id": ["a", "b", "c"], "segment_id": [0, 0, 1],
+    ...                   "pc1": [0.1, 0.2, 1.5], "pc2": [0.0, 0.1, -0.4]})
+    >>> s = pd.DataFrame({"segment_id": [0, 1], "name": ["Casual", "Loyal"]})
+    >>> fig = pca_scatter_figure(a, s, max_points=2)
+    >>> fig.layout.title.text
+    'Customers on the first two principal components: 2 of 3 shown (stratified sample)'
+    """
+    require_columns(assignments, ["customer_id", "segment_id", "pc1", "pc2"], "assignments")
+    total = len(assignments)
+    shown = stratified_sample(assignments, max_points, random_state)
+    if len(shown) < total:
+        logger.info(
+            "PCA scatter shows a stratified sample of %d of %d customers", len(shown), total
+        )
+        subtitle = f"{len(shown):,} of {total:,} shown (stratified sample)"
+    else:
+        subtitle = f"all {total:,} shown"
+    labels = segment_labels(segments, extra_ids=assignments["segment_id"].unique())
+    colours = segment_colours(labels)
+    pc2_all_missing = bool(shown["pc2"].isna().all()) and len(shown) > 0
+    fig = go.Figure()
+    for seg_id, label in labels.items():
+        part = shown[shown["segment_id"].astype(int) == seg_id]
+        if part.empty:
+            continue
+        y = np.zeros(len(part)) if pc2_all_missing else part["pc2"].to_numpy(dtype=float)
+        customdata = np.column_stack(
+            [
+                [plotly_text(c) for c in part["customer_id"]],
+                np.full(len(part), plotly_text(label), dtype=object),
+            ]
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=part["pc1"].to_numpy(dtype=float),
+                y=y,
+                mode="markers",
+                name=plotly_text(label),
+                marker={"color": colours[seg_id], "size": 6, "opacity": 0.75},
+                customdata=customdata,
+                hovertemplate="customer %{customdata[0]}<br>segment %{customdata[1]}"
+                "<br>pc1 = %{x:.3f}<br>pc2 = %{y:.3f}<extra></extra>",
+            )
+        )
+
+    def axis_title(i: int) -> str:
+        title = f"principal component {i + 1}"
+        if explained_variance is not None and i < len(explained_variance):
+            title += f" ({float(explained_variance[i]):.1%} of variance)"
+        if i == 1 and pc2_all_missing:
+            title += " (not available: one component)"
+        return title
+
+    fig.update_layout(
+        template=TEMPLATE,
+        height=560,
+        title={"text": f"Customers on the first two principal components: {subtitle}"},
+        xaxis_title=axis_title(0),
+        yaxis_title=axis_title(1),
+        legend_title_text="segment",
+    )
+    return fig
+
+
+def segment_sizes_figure(segments: pd.DataFrame) -> go.Figure:
+    """Bar chart of segment sizes, each bar labelled with its share of customers.
+
+    Parameters
+    ----------
+    segments
+        One row per segment with ``segment_id``, ``name``, ``size`` and ``share``.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One bar trace, segments in id order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"segment_id": [0, 1], "name": ["Casual", "Loyal"],
+    ...                   "size": [30, 10], "share": [0.75, 0.25]})
+    >>> list(segment_sizes_figure(s).data[0].text)
+    ['75.0%', '25.0%']
+    """
+    require_columns(segments, ["segment_id", "name", "size", "share"], "segments")
+    ordered = segments.sort_values("segment_id", kind="mergesort")
+    labels = segment_labels(ordered)
+    colours = segment_colours(labels)
+    ids = [int(s) for s in ordered["segment_id"]]
+    shares = pd.to_numeric(ordered["share"], errors="coerce").astype(float)
+    fig = go.Figure(
+        go.Bar(
+            x=[plotly_text(labels[s]) for s in ids],
+            y=ordered["size"].astype(int).tolist(),
+            text=[f"{v:.1%}" if math.isfinite(v) else "" for v in shares],
+            textposition="outside",
+            marker={"color": [colours[s] for s in ids]},
+            hovertemplate="%{x}<br>%{y:,} customers (%{text})<extra></extra>",
+            name="customers",
+        )
+    )
+    fig.update_layout(
+        template=TEMPLATE,
+        height=420,
+        title={"text": "Segment sizes"},
+        xaxis_title="segment",
+        yaxis_title="customers",
+        showlegend=False,
+    )
+    fig.update_xaxes(type="category")
+    return fig
+
+
+def _short_number(value: float) -> str:
+    """A compact cell label: 3 significant digits, thousands separated."""
+    if not math.isfinite(value):
+        return ""
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
+
+
+def profile_heatmap_figure(profiles: pd.DataFrame, segments: pd.DataFrame) -> go.Figure:
+    """Heatmap of segments × features coloured by lift, each cell showing the segment mean.
+
+    Lift is the segment mean divided by the overall mean; the diverging colour scale is
+    centred at 1 (red above the average customer, blue below). Its range is symmetric around
+    1 and set by the 95th percentile of ``|lift - 1|`` so one extreme cell does not wash out
+    the rest; hovering shows the exact lift. Features keep the order in which they first
+    appear in ``profiles``; segments are in id order, top to bottom.
+
+    Parameters
+    ----------
+    profiles
+        Long table with ``segment_id``, ``feature``, ``mean``, ``overall_mean`` and ``lift``.
+    segments
+        One row per segment with ``segment_id`` and ``name`` (the row labels).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One heatmap trace: ``z`` is lift (missing or infinite lift left blank), ``text`` the
+        segment mean.
+
+    Raises
+    ------
+    SchemaError
+        If a column is missing or a (segment, feature) pair occurs twice.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> p = pd.DataFrame({"segment_id": [0, 0, 1, 1], "feature": ["recency", "spend"] * 2,
+    ...                   "mean": [10.0, 50.0, 30.0, 150.0], "median": [9.0, 40.0, 31.0, 140.0],
+    ...                   "overall_mean": [20.0, 100.0] * 2, "lift": [0.5, 0.5, 1.5, 1.5]})
+    >>> s = pd.DataFrame({"segment_id": [0, 1], "name": ["Casual", "Loyal"]})
+    >>> fig = profile_heatmap_figure(p, s)
+    >>> list(fig.data[0].x), fig.data[0].text[1]
+    (['recency', 'spend'], ['30', '150'])
+    """
+    require_columns(profiles, ["segment_id", "feature", "mean", "overall_mean", "lift"], "profiles")
+    frame = profiles.assign(
+        segment_id=profiles["segment_id"].astype(int), feature=profiles["feature"].astype(str)
+    )
+    duplicated = frame.duplicated(["segment_id", "feature"])
+    if duplicated.any():
+        first = frame[duplicated].iloc[0]
+        raise SchemaError(
+            f"run record table 'profiles' has more than one row for segment "
+            f"{first['segment_id']}, feature {first['feature']!r}"
+        )
+    features = list(pd.unique(frame["feature"]))
+    labels = segment_labels(segments, extra_ids=frame["segment_id"].unique())
+    seg_ids = sorted(int(s) for s in frame["segment_id"].unique())
+
+    def grid(column: str) -> np.ndarray:
+        wide = frame.pivot(index="segment_id", columns="feature", values=column)
+        wide = wide.reindex(index=seg_ids, columns=features)
+        values = wide.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+        return np.where(np.isfinite(values), values, np.nan)
+
+    lift = grid("lift")
+    means = grid("mean")
+    overall = grid("overall_mean")
+    finite = lift[np.isfinite(lift)]
+    spread = float(np.quantile(np.abs(finite - 1.0), 0.95)) if finite.size else 0.0
+    spread = max(spread, 0.05)  # a floor, so near-average segments stay pale, not saturated
+    text = [[_short_number(v) for v in row] for row in means]
+    customdata = np.dstack([np.vectorize(_short_number)(overall), np.array(text, dtype=object)])
+    fig = go.Figure(
+        go.Heatmap(
+            z=[[v if math.isfinite(v) else None for v in row] for row in lift],
+            x=[plotly_text(f) for f in features],
+            y=[plotly_text(labels[s]) for s in seg_ids],
+            text=text,
+            texttemplate="%{text}",
+            customdata=customdata,
+            colorscale="RdBu_r",
+            zmin=1.0 - spread,
+            zmax=1.0 + spread,
+            zmid=1.0,
+            colorbar={"title": {"text": "lift<br>(segment ÷ overall mean)"}},
+            hovertemplate="segment %{y}<br>feature %{x}<br>segment mean %{customdata[1]}"
+            "<br>overall mean %{customdata[0]}<br>lift %{z:.2f}<extra></extra>",
+            xgap=1,
+            ygap=1,
+        )
+    )
+    fig.update_layout(
+        template=TEMPLATE,
+        height=max(320, 110 + 48 * len(seg_ids)),
+        title={"text": "Segment profiles: lift over the average customer (cells: segment mean)"},
+        xaxis={"title": {"text": "feature"}, "type": "category", "tickangle": -30},
+        yaxis={"title": {"text": "segment"}, "type": "category", "autorange": "reversed"},
+    )
+    return fig

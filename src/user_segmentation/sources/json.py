@@ -1,0 +1,213 @@
+"""JSON Lines (one object per line) and JSON (an array of objects) into a DataFrame.
+
+Parsed with the standard library, which reports line and column of a syntax error (pandas'
+``read_json`` does not). Records must be flat: a nested object or array is refused rather than
+left as an opaque Python object in a column.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from user_segmentation.errors import EmptyInputError, SchemaError, SourceError
+from user_segmentation.sources.checks import clean_names, frame_from_records, require_rows
+from user_segmentation.sources.files import decode_error, normalise_encoding, open_binary
+
+_READ_ERRORS = (OSError, EOFError, zlib.error)
+
+
+class _DuplicateKeyError(ValueError):
+    pass
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    record = dict(pairs)
+    if len(record) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKeyError(f"key {key!r} appears twice in one object")
+            seen.add(key)
+    return record
+
+
+def read_jsonl(
+    path: Path, label: str, *, id_columns: Sequence[str] = (), encoding: str | None = None
+) -> pd.DataFrame:
+    """Read a JSON Lines file: one JSON object per line, blank lines ignored.
+
+    Parameters
+    ----------
+    path
+        The file (gzip content is decompressed).
+    label
+        Name used in messages.
+    id_columns
+        Fields returned as text (``12345678901234567`` stays exact).
+    encoding
+        Text encoding; ``None`` means UTF-8 with any BOM stripped.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per object, one column per key (in order of first appearance); a key absent
+        from an object is a missing value.
+
+    Raises
+    ------
+    SourceError
+        On a malformed line, a line that is not an object, or a nested value (line named).
+    EmptyInputError
+        When no line holds a record.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.jsonl"
+    >>> _ = p.write_text('{"id": "007", "x": 1}\\n{"id": 12345678901234567, "x": 2}\\n')
+    >>> read_jsonl(p, "a.jsonl", id_columns=["id"])["id"].tolist()
+    ['007', '12345678901234567']
+    """
+    codec = normalise_encoding(encoding, label)
+    records: list[dict[str, Any]] = []
+    keys: dict[str, None] = {}
+    try:
+        with io.TextIOWrapper(open_binary(path), encoding=codec, newline="") as fh:
+            for line_no, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                record = _parse(line, label, line_no)
+                if not isinstance(record, dict):
+                    raise SourceError(
+                        f"{label}: line {line_no}: expected a JSON object, got {_json_type(record)}"
+                    )
+                _check_flat(record, f"{label}: line {line_no}")
+                keys.update(dict.fromkeys(record))
+                records.append(record)
+    except UnicodeError as exc:
+        raise decode_error(path, codec, label) from exc
+    except _READ_ERRORS as exc:
+        raise SourceError(f"{label}: cannot read the file: {exc}") from exc
+    return _frame(records, keys, label, id_columns)
+
+
+def read_json(
+    path: Path, label: str, *, id_columns: Sequence[str] = (), encoding: str | None = None
+) -> pd.DataFrame:
+    """Read a JSON file holding an array of flat objects.
+
+    Parameters
+    ----------
+    path
+        The file (gzip content is decompressed).
+    label
+        Name used in messages.
+    id_columns
+        Fields returned as text.
+    encoding
+        Text encoding; ``None`` means UTF-8 with any BOM stripped.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per object.
+
+    Raises
+    ------
+    SourceError
+        On malformed JSON (line and column named), a top level that is not an array, an
+        element that is not an object, or a nested value.
+    EmptyInputError
+        When the array is empty.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.json"
+    >>> _ = p.write_text('[{"id": "007", "x": 1.5}]')
+    >>> read_json(p, "a.json", id_columns=["id"]).to_dict("list")
+    {'id': ['007'], 'x': [1.5]}
+    """
+    codec = normalise_encoding(encoding, label)
+    try:
+        with open_binary(path) as fh:
+            raw = fh.read()
+        text = raw.decode(codec)
+    except UnicodeError as exc:
+        raise decode_error(path, codec, label) from exc
+    except _READ_ERRORS as exc:
+        raise SourceError(f"{label}: cannot read the file: {exc}") from exc
+    if not text.strip():
+        raise EmptyInputError(f"{label}: file holds only whitespace")
+    document = _parse(text, label)
+    if not isinstance(document, list):
+        raise SourceError(
+            f"{label}: expected a JSON array of records at the top level, "
+            f"got {_json_type(document)} (for one object per line use kind 'jsonl')"
+        )
+    keys: dict[str, None] = {}
+    for number, record in enumerate(document, start=1):
+        if not isinstance(record, dict):
+            raise SourceError(
+                f"{label}: record {number}: expected a JSON object, got {_json_type(record)}"
+            )
+        _check_flat(record, f"{label}: record {number}")
+        keys.update(dict.fromkeys(record))
+    return _frame(document, keys, label, id_columns)
+
+
+def _parse(text: str, label: str, line_no: int | None = None) -> Any:
+    """Parse one JSON text; ``line_no`` is the file line it starts on (JSON Lines)."""
+    where = label if line_no is None else f"{label}: line {line_no}"
+    try:
+        return json.loads(text, object_pairs_hook=_object)
+    except json.JSONDecodeError as exc:
+        line = exc.lineno + (line_no or 1) - 1
+        raise SourceError(
+            f"{label}: line {line}, column {exc.colno}: invalid JSON: {exc.msg}"
+        ) from exc
+    except _DuplicateKeyError as exc:
+        raise SchemaError(f"{where}: {exc}") from exc
+    except (ValueError, RecursionError) as exc:
+        raise SourceError(f"{where}: invalid JSON: {exc}") from exc
+
+
+def _check_flat(record: dict[str, Any], where: str) -> None:
+    for key, value in record.items():
+        if isinstance(value, dict | list):
+            raise SourceError(
+                f"{where}: field {key!r} holds {_json_type(value)}, but records must be flat "
+                "(one value per field)"
+            )
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    return "a number"
+
+
+def _frame(
+    records: list[dict[str, Any]], keys: dict[str, None], label: str, id_columns: Sequence[str]
+) -> pd.DataFrame:
+    if not records:
+        raise EmptyInputError(f"{label}: file has 0 data rows")
+    names = dict(zip(keys, clean_names(keys, label), strict=True))
+    frame = frame_from_records(records, names, id_columns)
+    require_rows(frame, label)
+    return frame

@@ -1,0 +1,74 @@
+"""The in-memory shape of one segmentation run, as written to and read from the store.
+
+The pipeline builds a :class:`RunRecord`; the store saves it in one transaction and loads it
+back unchanged; the report and later front ends read nothing but this record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+#: Columns of each table of a run, in order. The store and the report rely on these names.
+K_SCORE_COLUMNS = ["k", "inertia", "silhouette", "davies_bouldin", "calinski_harabasz"]
+ASSIGNMENT_COLUMNS = [
+    "customer_id",  # str, canonical customer key
+    "segment_id",  # int, canonical id from the primary method
+    "secondary_segment_id",  # int, id from the secondary method (for agreement), same id space
+    "distance",  # float, distance to own segment centroid in model space
+    "margin",  # float, second-nearest minus nearest centroid distance (>= 0)
+    "pc1",
+    "pc2",
+    "pc3",  # float, first principal components (NaN when fewer components exist)
+]
+SEGMENT_COLUMNS = ["segment_id", "name", "size", "share"]
+PROFILE_COLUMNS = ["segment_id", "feature", "mean", "median", "overall_mean", "lift"]
+
+
+@dataclass
+class RunRecord:
+    """Everything one run produced.
+
+    Attributes
+    ----------
+    meta
+        Flat facts about the run: ``created_at`` (ISO 8601 UTC), ``config_hash``,
+        ``input_fingerprint``, ``package_version``, ``seed``, ``engine``, ``n_customers``,
+        ``k``, ``primary_method``, ``secondary_method``, ``agreement_ari``,
+        ``silhouette_method`` (``"exact"``/``"sampled"``), ``silhouette_sample_size``,
+        ``hierarchical_method`` (``"exact"``/``"two-step"``), ``n_components``,
+        ``explained_variance``, ``project`` (the project name). JSON-serialisable values only.
+    quality
+        The data-quality report of integration (JSON-serialisable dict).
+    selection
+        k-selection verdict: ``recommended_k``, ``elbow_k``, ``rationale`` and any other
+        JSON-serialisable evidence.
+    model
+        Model state as data (never pickle): preprocessing parameters, PCA components and
+        mean, centroids, feature names. JSON-serialisable (lists, not arrays).
+    timings
+        Seconds per stage, e.g. ``{"read": 1.2, "features": 0.8}``.
+    k_scores
+        One row per k with :data:`K_SCORE_COLUMNS`.
+    assignments
+        One row per customer with :data:`ASSIGNMENT_COLUMNS`.
+    segments
+        One row per segment with :data:`SEGMENT_COLUMNS`.
+    profiles
+        Long table, one row per (segment, feature), with :data:`PROFILE_COLUMNS`.
+    run_id
+        Set by the store when the run is saved or loaded; ``None`` before.
+    """
+
+    meta: dict[str, Any]
+    quality: dict[str, Any]
+    selection: dict[str, Any]
+    model: dict[str, Any]
+    timings: dict[str, float]
+    k_scores: pd.DataFrame
+    assignments: pd.DataFrame
+    segments: pd.DataFrame
+    profiles: pd.DataFrame
+    run_id: int | None = field(default=None)

@@ -1,0 +1,600 @@
+"""The run store: save a :class:`RunRecord` in one transaction, load it back unchanged.
+
+Runs are append-only. A run becomes visible only when its transaction commits, so a reader
+(dashboard, API) never sees half a run, and a run that fails half-way leaves the store exactly
+as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from itertools import repeat
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine, Table, func, inspect, select
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+
+from user_segmentation.errors import StoreError
+from user_segmentation.store.connection import (
+    REMEDY,
+    WRITE_OPTION,
+    StoreLocation,
+    check_sqlite_file,
+    make_engine,
+    resolve_location,
+)
+from user_segmentation.store.records import RunRecord
+from user_segmentation.store.schema import (
+    FRAME_TABLES,
+    JSON_COLUMNS,
+    ROW_ORDER,
+    SCHEMA_VERSION,
+    STATUS_COMPLETE,
+    metadata,
+    runs,
+    schema_version,
+)
+from user_segmentation.store.serialize import (
+    TEXT_DTYPE,
+    columns_to_frame,
+    dumps_section,
+    frame_to_columns,
+    loads_section,
+    show,
+    to_int_or_none,
+)
+
+logger = logging.getLogger(__name__)
+
+#: Rows per executemany / fetch batch: bounds the Python objects alive at once on big runs.
+BATCH_ROWS = 50_000
+
+#: Columns of :meth:`RunStore.list_runs`, in order.
+LIST_COLUMNS = [
+    "run_id",
+    "created_at",
+    "project",
+    "status",
+    "n_customers",
+    "k",
+    "primary_method",
+    "engine",
+    "seed",
+    "package_version",
+    "config_hash",
+    "input_fingerprint",
+]
+
+_TEXT_META = ["project", "config_hash", "input_fingerprint", "package_version", "engine"]
+
+_CORRUPT_MARKERS = ("malformed", "not a database", "corrupt", "disk image")
+
+
+class RunStore:
+    """Every segmentation run, its assignments, segments, profiles, k scores and model state.
+
+    Parameters
+    ----------
+    url_or_path
+        A SQLAlchemy database URL (``postgresql+psycopg://host/db``) or the path of a SQLite
+        file. A path becomes ``sqlite:///<absolute path>``; its folder is created, and a new
+        file gets the schema. An existing file that is damaged or not a store is refused with
+        a :class:`~user_segmentation.errors.StoreError`, never recreated.
+    busy_timeout
+        Seconds a SQLite writer waits while another process writes, before giving up.
+
+    Raises
+    ------
+    StoreError
+        If the store cannot be opened: not a database, truncated, another program's database,
+        written by a newer version of this package, or unreachable.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> with RunStore(Path(tempfile.mkdtemp()) / "runs.db") as store:
+    ...     print(store.latest_run_id(), len(store.list_runs()))
+    None 0
+    """
+
+    def __init__(self, url_or_path: str | Path, *, busy_timeout: float = 30.0) -> None:
+        self._location: StoreLocation = resolve_location(url_or_path)
+        if self._location.path is not None and not check_sqlite_file(self._location.path):
+            _create_sqlite_file(self._location.path, busy_timeout)
+        self._engine: Engine | None = make_engine(self._location, busy_timeout)
+        try:
+            self._open_schema()
+        except BaseException:
+            self.close()
+            raise
+        logger.debug("opened run store %s", self._location.display)
+
+    # -- public API ---------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """The database URL, with any password hidden.
+
+        Examples
+        --------
+        >>> with RunStore("sqlite://") as store:
+        ...     store.url
+        'sqlite://'
+        """
+        return self._location.url.render_as_string(hide_password=True)
+
+    def save_run(self, record: RunRecord) -> int:
+        """Save a run in one transaction and return its new ``run_id``.
+
+        Everything is checked and converted before the transaction starts; if anything fails
+        (a value that does not fit, a duplicate customer id, a segment id missing from
+        ``segments``, the database going away) nothing is written and the previous runs stay
+        as they were. Sets ``record.run_id`` on success; nothing else of ``record`` changes.
+
+        Parameters
+        ----------
+        record
+            The run. ``meta`` values for ``n_customers`` and ``k`` default to the number of
+            assignment and segment rows; ``created_at`` defaults to now (UTC), stored in the
+            ``runs`` table only.
+
+        Returns
+        -------
+        int
+            The new run id (ids only grow and are never reused).
+
+        Raises
+        ------
+        StoreError
+            Naming the table, column, row and value at fault, or the database problem.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from user_segmentation.store.records import (
+        ...     ASSIGNMENT_COLUMNS, K_SCORE_COLUMNS, PROFILE_COLUMNS, SEGMENT_COLUMNS)
+        >>> record = RunRecord(
+        ...     meta={"project": "demo"}, quality={}, selection={}, model={}, timings={},
+        ...     k_scores=pd.DataFrame(columns=K_SCORE_COLUMNS),
+        ...     assignments=pd.DataFrame(columns=ASSIGNMENT_COLUMNS),
+        ...     segments=pd.DataFrame(columns=SEGMENT_COLUMNS),
+        ...     profiles=pd.DataFrame(columns=PROFILE_COLUMNS))
+        >>> with RunStore("sqlite://") as store:
+        ...     store.save_run(record), record.run_id
+        (1, 1)
+        """
+        started = time.perf_counter()
+        run_row = _run_row(record)
+        prepared = {
+            name: frame_to_columns(getattr(record, name), table, columns)
+            for name, (table, columns) in FRAME_TABLES.items()
+        }
+        try:
+            with self._transaction(write=True, action="save the run") as conn:
+                key = conn.execute(runs.insert().values(**run_row)).inserted_primary_key
+                if key is None or key[0] is None:
+                    raise StoreError(
+                        f"store {self._location.display}: the database returned no run id"
+                    )
+                run_id = int(key[0])
+                for name, (table, columns) in FRAME_TABLES.items():
+                    _insert_columns(conn, table, columns, prepared[name], run_id)
+        except StoreError as exc:
+            cause = exc.__cause__
+            if not isinstance(cause, IntegrityError):
+                raise
+            detail = _explain_integrity(record) or str(cause.orig)
+            raise StoreError(
+                f"store {self._location.display}: run not saved, nothing was written: {detail}"
+            ) from cause
+        record.run_id = run_id
+        logger.info(
+            "saved run %d to %s (%d customers, %d segments) in %.2f s",
+            run_id,
+            self._location.display,
+            len(record.assignments),
+            len(record.segments),
+            time.perf_counter() - started,
+        )
+        return run_id
+
+    def load_run(self, run_id: int | None = None) -> RunRecord:
+        """Load a run, read in one snapshot so it is never mixed with a run being written.
+
+        Parameters
+        ----------
+        run_id
+            The run to load; ``None`` loads the latest completed run.
+
+        Returns
+        -------
+        RunRecord
+            With ``run_id`` set; frames have the :mod:`~user_segmentation.store.records`
+            columns in order, rows in saved order, a fresh ``RangeIndex``.
+
+        Raises
+        ------
+        StoreError
+            If the store has no runs, or ``run_id`` does not exist (the message lists the ids
+            that do).
+
+        Examples
+        --------
+        >>> with RunStore("sqlite://") as store:
+        ...     store.load_run()
+        Traceback (most recent call last):
+        ...
+        user_segmentation.errors.StoreError: store sqlite:// has no completed runs yet
+        """
+        with self._transaction(write=False, action="load a run") as conn:
+            if run_id is None:
+                latest = _latest_run_id(conn)
+                if latest is None:
+                    raise StoreError(f"store {self._location.display} has no completed runs yet")
+                run_id = latest
+            row = (
+                conn.execute(
+                    select(runs).where(
+                        runs.c.run_id == int(run_id), runs.c.status == STATUS_COMPLETE
+                    )
+                )
+                .mappings()
+                .first()
+            )
+            if row is None:
+                ids = conn.execute(
+                    select(runs.c.run_id)
+                    .where(runs.c.status == STATUS_COMPLETE)
+                    .order_by(runs.c.run_id)
+                ).scalars()
+                raise StoreError(
+                    f"store {self._location.display} has no run {run_id}; "
+                    f"runs that exist: {_id_ranges(list(ids))}"
+                )
+            sections = {
+                attr: loads_section(attr, row[col], run_id) for attr, col in JSON_COLUMNS.items()
+            }
+            frames = {name: _read_frame(conn, name, run_id) for name in FRAME_TABLES}
+        return RunRecord(
+            meta=sections["meta"],
+            quality=sections["quality"],
+            selection=sections["selection"],
+            model=sections["model"],
+            timings=sections["timings"],
+            k_scores=frames["k_scores"],
+            assignments=frames["assignments"],
+            segments=frames["segments"],
+            profiles=frames["profiles"],
+            run_id=int(run_id),
+        )
+
+    def list_runs(self) -> pd.DataFrame:
+        """List the completed runs, newest first.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per run with :data:`LIST_COLUMNS`: ``run_id``, ``created_at`` (ISO 8601
+            text), ``project``, ``status``, ``n_customers``, ``k``, ``primary_method``,
+            ``engine``, ``seed`` (``Int64``), ``package_version``, ``config_hash``,
+            ``input_fingerprint``.
+
+        Examples
+        --------
+        >>> with RunStore("sqlite://") as store:
+        ...     list(store.list_runs().columns[:3])
+        ['run_id', 'created_at', 'project']
+        """
+        with self._transaction(write=False, action="list runs") as conn:
+            rows = conn.execute(
+                select(*[runs.c[c] for c in LIST_COLUMNS])
+                .where(runs.c.status == STATUS_COMPLETE)
+                .order_by(runs.c.run_id.desc())
+            ).all()
+        data: dict[str, Any] = {}
+        transposed = list(zip(*rows, strict=True)) if rows else [() for _ in LIST_COLUMNS]
+        for name, values in zip(LIST_COLUMNS, transposed, strict=True):
+            if name in ("run_id", "n_customers", "k"):
+                data[name] = np.asarray(values, dtype=np.int64)
+            elif name == "seed":
+                data[name] = pd.array(list(values), dtype="Int64")
+            else:
+                data[name] = pd.Series(list(values), dtype=object).astype(TEXT_DTYPE)
+        return pd.DataFrame(data, columns=LIST_COLUMNS)
+
+    def latest_run_id(self) -> int | None:
+        """Return the id of the latest completed run, or ``None`` if there is none.
+
+        Examples
+        --------
+        >>> with RunStore("sqlite://") as store:
+        ...     store.latest_run_id() is None
+        True
+        """
+        with self._transaction(write=False, action="read the latest run id") as conn:
+            return _latest_run_id(conn)
+
+    def close(self) -> None:
+        """Close every connection; the store cannot be used afterwards. Safe to call twice."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    def __enter__(self) -> RunStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"RunStore({self.url!r})"
+
+    # -- internals ----------------------------------------------------------------------------
+
+    @contextmanager
+    def _transaction(self, *, write: bool, action: str) -> Iterator[Connection]:
+        """Yield a connection inside one transaction; database failures become StoreError.
+
+        The database's exception is kept as ``__cause__`` (save_run explains integrity errors).
+        """
+        if self._engine is None:
+            raise StoreError(f"store {self._location.display} is closed")
+        try:
+            with self._engine.connect() as conn:
+                if write:
+                    conn.execution_options(**{WRITE_OPTION: True})
+                with conn.begin():
+                    yield conn
+        except SQLAlchemyError as exc:
+            raise self._wrap(exc, action) from exc
+
+    def _wrap(self, exc: SQLAlchemyError, action: str) -> StoreError:
+        where = self._location.display
+        message = str(getattr(exc, "orig", None) or exc)
+        lowered = message.lower()
+        if isinstance(exc, OperationalError) and ("locked" in lowered or "busy" in lowered):
+            return StoreError(
+                f"store {where} is busy: another process is writing to it; could not {action}. "
+                "Try again when that run has finished."
+            )
+        if any(marker in lowered for marker in _CORRUPT_MARKERS):
+            return StoreError(f"store {where} is damaged ({message}); could not {action}. {REMEDY}")
+        return StoreError(f"store {where}: could not {action}: {message}")
+
+    def _open_schema(self) -> None:
+        where = self._location.display
+        with self._transaction(write=False, action="open the store") as conn:
+            tables = set(inspect(conn).get_table_names())
+        if not tables:
+            with self._transaction(write=True, action="create the store") as conn:
+                _create_schema(conn)
+            logger.info("created run store %s", where)
+            return
+        if schema_version.name not in tables:
+            raise StoreError(
+                f"{where} is a database but not a run store (it holds the tables "
+                f"{', '.join(sorted(tables))}). Point the store setting in segmentation.yaml "
+                "to another location."
+            )
+        with self._transaction(write=False, action="open the store") as conn:
+            versions = list(conn.execute(select(schema_version.c.version)).scalars())
+        if len(versions) != 1:
+            raise StoreError(
+                f"store {where} is damaged: schema_version holds {len(versions)} rows, "
+                f"expected 1. {REMEDY}"
+            )
+        version = versions[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"store {where} was written by a newer version of user-segmentation (store "
+                f"schema {version}; this version reads up to {SCHEMA_VERSION}). Upgrade "
+                "user-segmentation, or point the store setting to another location."
+            )
+        if version < 1:
+            raise StoreError(f"store {where} is damaged: schema version {version}. {REMEDY}")
+        missing = sorted(set(metadata.tables) - tables)
+        if missing:
+            raise StoreError(
+                f"store {where} is damaged: table(s) {', '.join(missing)} are missing. {REMEDY}"
+            )
+
+
+def _create_schema(conn: Connection) -> None:
+    """Create all tables and the version row, unless another process did it first."""
+    if schema_version.name in inspect(conn).get_table_names():
+        return
+    metadata.create_all(conn)
+    conn.execute(schema_version.insert().values(version=SCHEMA_VERSION))
+
+
+def _create_sqlite_file(path: Path, busy_timeout: float) -> None:
+    """Create a new SQLite store at ``path`` atomically.
+
+    The store is built under a temporary name in the same folder and hard-linked into place
+    only once complete, so no process ever sees an empty or half-created file at ``path``
+    (which :func:`check_sqlite_file` would rightly refuse as damaged). If another process
+    links its store first, that one is kept.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(
+            f"store {path}: cannot create the folder {path.parent}: {exc.strerror or exc}"
+        ) from exc
+    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.creating")
+    engine = make_engine(resolve_location(temp), busy_timeout)
+    try:
+        with engine.connect() as conn:
+            conn.execution_options(**{WRITE_OPTION: True})
+            with conn.begin():
+                _create_schema(conn)
+        # Closing the last connection checkpoints the WAL into the file before it is linked.
+        engine.dispose()
+        try:
+            os.link(temp, path)
+        except FileExistsError:
+            logger.debug("store %s was created by another process meanwhile", path)
+        except OSError:
+            # No hard links on this filesystem: fall back to a rename, which could replace a
+            # store created by another process in the same instant (acceptable: it is empty).
+            if not path.exists():
+                os.replace(temp, path)
+    except SQLAlchemyError as exc:
+        raise StoreError(f"store {path}: cannot create a new store: {exc}") from exc
+    except OSError as exc:
+        raise StoreError(f"store {path}: cannot create a new store: {exc.strerror or exc}") from exc
+    finally:
+        engine.dispose()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{temp}{suffix}").unlink(missing_ok=True)
+
+
+def _run_row(record: RunRecord) -> dict[str, Any]:
+    """The ``runs`` row of a record: JSON sections plus the flat facts worth querying."""
+    if not isinstance(record, RunRecord):
+        raise StoreError(f"save_run expects a RunRecord, got a {type(record).__name__}")
+    row: dict[str, Any] = {
+        col: dumps_section(attr, getattr(record, attr)) for attr, col in JSON_COLUMNS.items()
+    }
+    meta = record.meta
+    created_at = meta.get("created_at")
+    if created_at is None:
+        created_at = datetime.now(UTC).isoformat(timespec="seconds")
+    row["created_at"] = str(created_at)
+    row["status"] = STATUS_COMPLETE
+    for key in _TEXT_META:
+        value = meta.get(key)
+        row[key] = None if value is None else str(value)
+    method = meta.get("primary_method")
+    row["primary_method"] = None if method is None else str(method)
+    row["seed"] = to_int_or_none("meta", "seed", meta.get("seed"))
+    n_customers = to_int_or_none("meta", "n_customers", meta.get("n_customers"))
+    k = to_int_or_none("meta", "k", meta.get("k"))
+    row["n_customers"] = len(record.assignments) if n_customers is None else n_customers
+    row["k"] = len(record.segments) if k is None else k
+    return row
+
+
+def _insert_columns(
+    conn: Connection, table: Table, columns: Sequence[str], values: list[np.ndarray], run_id: int
+) -> None:
+    """Insert one frame's rows with the driver's executemany, in batches.
+
+    The INSERT is compiled from the Core table for the connection's dialect and the rows are
+    handed to the driver as plain tuples (or dicts for named paramstyles): this skips
+    SQLAlchemy's per-row parameter processing, which made ``conn.execute(table.insert(),
+    list_of_dicts)`` about four times slower (2.4 s against 0.6 s for 200,000 rows here). Our
+    column types need no bind processing.
+    """
+    n = len(values[0]) if values else 0
+    if n == 0:
+        return
+    names = ["run_id", *columns, ROW_ORDER]
+    compiled = table.insert().compile(dialect=conn.dialect, column_keys=names)
+    sql = str(compiled)
+    # Positional paramstyles (SQLite's "?") take tuples in the compiled order; named ones
+    # (psycopg's "%(name)s") take dicts.
+    positions = compiled.positiontup if compiled.positional else None
+    order = None if positions is None else [names.index(key) for key in positions]
+    for start in range(0, n, BATCH_ROWS):
+        stop = min(start + BATCH_ROWS, n)
+        batch = zip(
+            repeat(run_id, stop - start),
+            *(v[start:stop].tolist() for v in values),
+            range(start, stop),
+            strict=True,
+        )
+        params: list[Any]
+        if order is None:
+            params = [dict(zip(names, row, strict=True)) for row in batch]
+        elif order == list(range(len(names))):
+            params = list(batch)
+        else:
+            params = [tuple(row[i] for i in order) for row in batch]
+        conn.exec_driver_sql(sql, params)
+
+
+def _read_frame(conn: Connection, name: str, run_id: int) -> pd.DataFrame:
+    table, columns = FRAME_TABLES[name]
+    result = conn.execute(
+        select(*[table.c[c] for c in columns], table.c[ROW_ORDER]).where(table.c.run_id == run_id)
+    )
+    return columns_to_frame(result.partitions(BATCH_ROWS), table, columns)
+
+
+def _latest_run_id(conn: Connection) -> int | None:
+    latest = conn.execute(
+        select(func.max(runs.c.run_id)).where(runs.c.status == STATUS_COMPLETE)
+    ).scalar()
+    return None if latest is None else int(latest)
+
+
+def _id_ranges(ids: list[int]) -> str:
+    """Compact list of run ids: ``[1, 2, 3, 7]`` -> ``'1-3, 7'``; ``'none'`` when empty."""
+    if not ids:
+        return "none"
+    parts: list[str] = []
+    start = prev = ids[0]
+    for current in [*ids[1:], None]:
+        if current is not None and current == prev + 1:
+            prev = current
+            continue
+        parts.append(str(start) if start == prev else f"{start}-{prev}")
+        if current is not None:
+            start = prev = current
+    return ", ".join(parts)
+
+
+def _duplicates(frame: pd.DataFrame, keys: list[str]) -> str | None:
+    if not set(keys) <= set(frame.columns):
+        return None
+    dup = frame.duplicated(subset=keys, keep=False).to_numpy()
+    if not dup.any():
+        return None
+    rows = np.flatnonzero(dup)
+    first = frame.iloc[rows[0]]
+    value = ", ".join(f"{k}={show(first[k])}" for k in keys)
+    same = [int(r) + 1 for r in rows if all(frame.iloc[r][k] == first[k] for k in keys)][:5]
+    return f"{value} appears more than once (rows {', '.join(map(str, same))})"
+
+
+def _explain_integrity(record: RunRecord) -> str | None:
+    """Say in the user's terms which rows broke a database constraint, if we can tell."""
+    checks = [
+        ("assignments", ["customer_id"]),
+        ("segments", ["segment_id"]),
+        ("profiles", ["segment_id", "feature"]),
+        ("k_scores", ["k"]),
+    ]
+    for name, keys in checks:
+        found = _duplicates(getattr(record, name), keys)
+        if found:
+            return f"{name}: {found}"
+    known = set(pd.to_numeric(record.segments["segment_id"], errors="coerce").dropna().tolist())
+    for name in ("assignments", "profiles"):
+        frame = getattr(record, name)
+        unknown = ~frame["segment_id"].isin(known)
+        if unknown.any():
+            pos = int(np.flatnonzero(unknown.to_numpy())[0])
+            value = show(frame["segment_id"].iloc[pos])
+            return (
+                f"{name}: column 'segment_id', row {pos + 1}: {value} "
+                "is not a segment listed in segments"
+            )
+    return None

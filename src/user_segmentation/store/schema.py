@@ -1,0 +1,176 @@
+"""Tables of the run store, as SQLAlchemy Core metadata.
+
+Only portable Core types are used (``Integer``, ``Float``, ``String``, ``Text``), so the same
+metadata creates the store on SQLite and on PostgreSQL. Nested run facts (quality report,
+k-selection evidence, model state, timings) are kept as JSON text: they are read whole, never
+queried column by column, and JSON text keeps model state as plain data that loading cannot
+execute.
+
+Every per-run table carries ``row_order``, the position of the row in the frame that was saved,
+so that a loaded frame comes back in the order it was written whatever order the database
+returns rows in.
+
+Examples
+--------
+>>> from user_segmentation.store.schema import metadata, SCHEMA_VERSION
+>>> sorted(metadata.tables)
+['assignments', 'k_scores', 'profiles', 'runs', 'schema_version', 'segments']
+>>> SCHEMA_VERSION
+1
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+from user_segmentation.store.records import (
+    ASSIGNMENT_COLUMNS,
+    K_SCORE_COLUMNS,
+    PROFILE_COLUMNS,
+    SEGMENT_COLUMNS,
+)
+
+#: Version of the layout below. Bump it (and add a migration) whenever a table changes.
+SCHEMA_VERSION = 1
+
+#: Status of a run whose rows are all committed. A run is written in one transaction, so it
+#: is the only status a reader can see today; the column leaves room for lock rows later.
+STATUS_COMPLETE = "complete"
+
+#: Name of the column that keeps each frame's row order.
+ROW_ORDER = "row_order"
+
+metadata = MetaData()
+
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("run_id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", String, nullable=False),
+    Column("project", String),
+    Column("status", String, nullable=False),
+    Column("config_hash", String),
+    Column("input_fingerprint", String),
+    Column("package_version", String),
+    Column("seed", Integer),
+    Column("engine", String),
+    Column("n_customers", Integer, nullable=False),
+    Column("k", Integer, nullable=False),
+    Column("primary_method", String),
+    Column("meta_json", Text, nullable=False),
+    Column("quality_json", Text, nullable=False),
+    Column("selection_json", Text, nullable=False),
+    Column("model_json", Text, nullable=False),
+    Column("timings_json", Text, nullable=False),
+    # Never reuse the id of a deleted run: ids name runs in reports and migration ledgers.
+    sqlite_autoincrement=True,
+)
+
+
+def _run_id_column() -> Column[int]:
+    return Column(
+        "run_id",
+        Integer,
+        ForeignKey("runs.run_id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    )
+
+
+k_scores = Table(
+    "k_scores",
+    metadata,
+    _run_id_column(),
+    Column("k", Integer, primary_key=True, autoincrement=False),
+    Column("inertia", Float),
+    Column("silhouette", Float),
+    Column("davies_bouldin", Float),
+    Column("calinski_harabasz", Float),
+    Column(ROW_ORDER, Integer, nullable=False),
+)
+
+segments = Table(
+    "segments",
+    metadata,
+    _run_id_column(),
+    Column("segment_id", Integer, primary_key=True, autoincrement=False),
+    Column("name", String),
+    Column("size", Integer, nullable=False),
+    Column("share", Float),
+    Column(ROW_ORDER, Integer, nullable=False),
+)
+
+assignments = Table(
+    "assignments",
+    metadata,
+    _run_id_column(),
+    Column("customer_id", String, primary_key=True),
+    Column("segment_id", Integer, nullable=False),
+    # Nullable: a run without a secondary method has no second opinion to record.
+    Column("secondary_segment_id", Integer),
+    Column("distance", Float),
+    Column("margin", Float),
+    Column("pc1", Float),
+    Column("pc2", Float),
+    Column("pc3", Float),
+    Column(ROW_ORDER, Integer, nullable=False),
+    ForeignKeyConstraint(
+        ["run_id", "segment_id"],
+        ["segments.run_id", "segments.segment_id"],
+        ondelete="CASCADE",
+    ),
+    Index("ix_assignments_run_segment", "run_id", "segment_id"),
+)
+
+profiles = Table(
+    "profiles",
+    metadata,
+    _run_id_column(),
+    Column("segment_id", Integer, primary_key=True, autoincrement=False),
+    Column("feature", String, primary_key=True),
+    Column("mean", Float),
+    Column("median", Float),
+    Column("overall_mean", Float),
+    Column("lift", Float),
+    Column(ROW_ORDER, Integer, nullable=False),
+    ForeignKeyConstraint(
+        ["run_id", "segment_id"],
+        ["segments.run_id", "segments.segment_id"],
+        ondelete="CASCADE",
+    ),
+)
+
+#: Per-run tables in the order they are written (parents before children) and the
+#: :mod:`~user_segmentation.store.records` columns each one holds, in frame order.
+FRAME_TABLES: dict[str, tuple[Table, list[str]]] = {
+    "k_scores": (k_scores, K_SCORE_COLUMNS),
+    "segments": (segments, SEGMENT_COLUMNS),
+    "assignments": (assignments, ASSIGNMENT_COLUMNS),
+    "profiles": (profiles, PROFILE_COLUMNS),
+}
+
+#: Columns of ``runs`` that hold JSON text, keyed by the :class:`RunRecord` attribute.
+JSON_COLUMNS: dict[str, str] = {
+    "meta": "meta_json",
+    "quality": "quality_json",
+    "selection": "selection_json",
+    "model": "model_json",
+    "timings": "timings_json",
+}

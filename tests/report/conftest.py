@@ -1,0 +1,191 @@
+"""A small hand-made run: 30 customers in 3 segments, k scores for k = 2..6.
+
+Numbers are chosen so that every expectation in the report tests can be checked on paper:
+
+- segment 0 "Loyal big spenders" 12 customers (40.0 %), segment 1 "<b>Bargain</b> & hunters"
+  10 (33.3 %), segment 2 "Dormant" 8 (26.7 %);
+- recommended k = 3 (silhouette peak), elbow k = 4;
+- profile lifts (segment mean / overall mean), overall means 60, 5, 300, 24:
+
+  ========  ============  =========  ========  ============
+  segment   recency_days  frequency  monetary  <i>tenure</i>
+  ========  ============  =========  ========  ============
+  0         20 (0.333)    10 (2.0)   600 (2.0) 30 (1.25)
+  1         50 (0.833)    4 (0.8)    150 (0.5) 12 (0.5)
+  2         130 (2.167)   0.5 (0.1)  90 (0.3)  30 (1.25)
+  ========  ============  =========  ========  ============
+
+- one customer id is ``<script>alert('x')</script>`` (segment 2) to check escaping.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from user_segmentation.store.records import (
+    ASSIGNMENT_COLUMNS,
+    K_SCORE_COLUMNS,
+    PROFILE_COLUMNS,
+    SEGMENT_COLUMNS,
+    RunRecord,
+)
+
+EVIL_ID = "<script>alert('x')</script>"
+SEGMENT_NAMES = {0: "Loyal big spenders", 1: "<b>Bargain</b> & hunters", 2: "Dormant"}
+SEGMENT_SIZES = {0: 12, 1: 10, 2: 8}
+FEATURES = ["recency_days", "frequency", "monetary", "<i>tenure</i>"]
+OVERALL_MEANS = [60.0, 5.0, 300.0, 24.0]
+SEGMENT_MEANS = {
+    0: [20.0, 10.0, 600.0, 30.0],
+    1: [50.0, 4.0, 150.0, 12.0],
+    2: [130.0, 0.5, 90.0, 30.0],
+}
+CENTRES = {0: (-2.0, 0.0), 1: (0.0, 2.0), 2: (2.0, -1.0)}
+K_SCORES = {
+    "k": [2, 3, 4, 5, 6],
+    "inertia": [120.0, 70.0, 40.0, 36.0, 33.0],
+    "silhouette": [0.45, 0.62, 0.51, 0.44, 0.40],
+    "davies_bouldin": [0.90, 0.55, 0.70, 0.80, 0.85],
+    "calinski_harabasz": [40.0, 95.0, 80.0, 70.0, 60.0],
+}
+
+
+def _assignments() -> pd.DataFrame:
+    rows = []
+    number = 1
+    for seg_id, size in SEGMENT_SIZES.items():
+        cx, cy = CENTRES[seg_id]
+        for j in range(size):
+            customer = f"C{number:03d}"
+            if seg_id == 2 and j == size - 1:
+                customer = EVIL_ID
+            offset = (j - size / 2) / 20
+            rows.append(
+                {
+                    "customer_id": customer,
+                    "segment_id": seg_id,
+                    "secondary_segment_id": seg_id,
+                    "distance": abs(offset),
+                    "margin": 1.0 - abs(offset),
+                    "pc1": cx + offset,
+                    "pc2": cy - offset,
+                    "pc3": 0.0,
+                }
+            )
+            number += 1
+    return pd.DataFrame(rows, columns=ASSIGNMENT_COLUMNS)
+
+
+def _profiles() -> pd.DataFrame:
+    rows = []
+    for seg_id, means in SEGMENT_MEANS.items():
+        for feature, mean, overall in zip(FEATURES, means, OVERALL_MEANS, strict=True):
+            rows.append(
+                {
+                    "segment_id": seg_id,
+                    "feature": feature,
+                    "mean": mean,
+                    "median": mean,
+                    "overall_mean": overall,
+                    "lift": mean / overall,
+                }
+            )
+    return pd.DataFrame(rows, columns=PROFILE_COLUMNS)
+
+
+def make_record() -> RunRecord:
+    """A fresh copy of the hand-made run."""
+    total = sum(SEGMENT_SIZES.values())
+    segments = pd.DataFrame(
+        {
+            "segment_id": list(SEGMENT_NAMES),
+            "name": list(SEGMENT_NAMES.values()),
+            "size": list(SEGMENT_SIZES.values()),
+            "share": [s / total for s in SEGMENT_SIZES.values()],
+        },
+        columns=SEGMENT_COLUMNS,
+    )
+    return RunRecord(
+        meta={
+            "created_at": "2024-05-01T10:00:00Z",
+            "config_hash": "abc123",
+            "input_fingerprint": "f00d",
+            "package_version": "0.1.0",
+            "seed": 42,
+            "engine": "local",
+            "n_customers": total,
+            "k": 3,
+            "primary_method": "kmeans",
+            "secondary_method": "ward",
+            "agreement_ari": 0.9123,
+            "silhouette_method": "sampled",
+            "silhouette_sample_size": 25,
+            "hierarchical_method": "two-step",
+            "n_components": 2,
+            "explained_variance": [0.55, 0.25],
+            "project": "Acme <Retail>",
+        },
+        quality={
+            "sources": {
+                "transactions": {
+                    "rows_read": 1200,
+                    "rows_dropped": {"missing_customer_id": 35, "negative_price": 3},
+                    "coverage": 1.0,
+                },
+                "attributes": {
+                    "rows_read": 31,
+                    "rows_dropped": {"duplicate_id": 1},
+                    "coverage": 0.9667,
+                },
+            },
+            "warnings": ["column 'age <years>' had 2 missing values, filled with the median"],
+        },
+        selection={
+            "recommended_k": 3,
+            "elbow_k": 4,
+            "rationale": "Silhouette peaks at k = 3 & Davies-Bouldin is lowest there.",
+            "candidates": [2, 3, 4, 5, 6],
+        },
+        model={"feature_names": FEATURES},
+        timings={"read": 1.25, "features": 0.5, "cluster": 2.0},
+        k_scores=pd.DataFrame(K_SCORES, columns=K_SCORE_COLUMNS),
+        assignments=_assignments(),
+        segments=segments,
+        profiles=_profiles(),
+        run_id=7,
+    )
+
+
+@pytest.fixture
+def record() -> RunRecord:
+    """The hand-made run of this module's docstring."""
+    return make_record()
+
+
+@pytest.fixture
+def large_record() -> RunRecord:
+    """The hand-made run with its assignments blown up to 20,000 customers (for size checks)."""
+    base = make_record()
+    n = 20_000
+    sizes = {0: 8_000, 1: 7_000, 2: 5_000}
+    seg = [s for s, size in sizes.items() for _ in range(size)]
+    offsets = [((i * 7919) % 1000) / 500 - 1 for i in range(n)]
+    base.assignments = pd.DataFrame(
+        {
+            "customer_id": [f"CUST-{i:06d}" for i in range(n)],
+            "segment_id": seg,
+            "secondary_segment_id": seg,
+            "distance": [abs(o) for o in offsets],
+            "margin": [1 - abs(o) for o in offsets],
+            "pc1": [CENTRES[s][0] + o for s, o in zip(seg, offsets, strict=True)],
+            "pc2": [CENTRES[s][1] - o / 2 for s, o in zip(seg, offsets, strict=True)],
+            "pc3": [0.0] * n,
+        },
+        columns=ASSIGNMENT_COLUMNS,
+    )
+    base.segments = base.segments.assign(
+        size=list(sizes.values()), share=[s / n for s in sizes.values()]
+    )
+    base.meta["n_customers"] = n
+    return base
