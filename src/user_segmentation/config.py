@@ -58,7 +58,9 @@ class SourceConfig(_Strict):
     def _location(self) -> SourceConfig:
         if self.kind == "sql":
             if not (self.url or self.path):
-                raise ValueError("a sql source needs 'url' (SQLAlchemy URL) or 'path' (SQLite file)")
+                raise ValueError(
+                    "a sql source needs 'url' (SQLAlchemy URL) or 'path' (SQLite file)"
+                )
             if bool(self.table) == bool(self.query):
                 raise ValueError("a sql source needs exactly one of 'table' or 'query'")
         elif not self.path:
@@ -195,10 +197,14 @@ class ProjectConfig(_Strict):
         if not self.sources:
             raise ValueError("at least one source is needed")
         names = set(self.sources)
-        refs: list[tuple[str, str]] = [("integrate.population", n) for n in self.integrate.population or []]
+        refs: list[tuple[str, str]] = [
+            ("integrate.population", n) for n in self.integrate.population or []
+        ]
         if self.features.transactions:
             refs.append(("features.transactions.source", self.features.transactions.source))
-        refs += [(f"features.events[{i}].source", e.source) for i, e in enumerate(self.features.events)]
+        refs += [
+            (f"features.events[{i}].source", e.source) for i, e in enumerate(self.features.events)
+        ]
         for where, name in refs:
             if name not in names:
                 raise ValueError(f"{where}: unknown source '{name}'; sources are {sorted(names)}")
@@ -244,7 +250,9 @@ def load_config(path: str | Path) -> ProjectConfig:
     """
     p = Path(path)
     if not p.is_file():
-        raise ConfigError(f"{p}: project file not found (create one with 'segment init' or 'segment demo')")
+        raise ConfigError(
+            f"{p}: project file not found (create one with 'segment init' or 'segment demo')"
+        )
     try:
         raw = yaml.safe_load(p.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:

@@ -2,7 +2,8 @@
 
 Rows are deliberately not in key order (customers c10, c2, c7, c1; segment 1 before 0) so the
 tests see that a loaded frame keeps the order it was saved in. Missing values (NaN) sit in
-``k_scores.silhouette``, ``assignments.pc3`` and ``profiles.median``.
+``k_scores.silhouette``, ``assignments.pc3``, ``profiles.median`` and ``profiles.std_diff``
+(of a constant feature).
 """
 
 from __future__ import annotations
@@ -48,14 +49,24 @@ def make_record(project: str = "demo", n_extra: int = 0) -> RunRecord:
             "share": [(n - size0) / n, size0 / n],
         }
     )
+    # Overall standard deviations 15 (recency_days) and 225 (monetary); everyone is in the UK,
+    # so that level is constant and has no standardised difference.
     profiles = pd.DataFrame(
         {
-            "segment_id": [0, 0, 1, 1],
-            "feature": ["recency_days", "monetary", "recency_days", "monetary"],
-            "mean": [20.0, 600.0, 50.0, 150.0],
-            "median": [18.0, NAN, 45.0, 140.0],
-            "overall_mean": [35.0, 375.0, 35.0, 375.0],
-            "lift": [20 / 35, 600 / 375, 50 / 35, 150 / 375],
+            "segment_id": [0, 0, 1, 1, 0, 1],
+            "feature": [
+                "recency_days",
+                "monetary",
+                "recency_days",
+                "monetary",
+                "country=UK",
+                "country=UK",
+            ],
+            "mean": [20.0, 600.0, 50.0, 150.0, 1.0, 1.0],
+            "median": [18.0, NAN, 45.0, 140.0, 1.0, 1.0],
+            "overall_mean": [35.0, 375.0, 35.0, 375.0, 1.0, 1.0],
+            "lift": [20 / 35, 600 / 375, 50 / 35, 150 / 375, 1.0, 1.0],
+            "std_diff": [-1.0, 1.0, 1.0, -1.0, NAN, NAN],
         }
     )
     k_scores = pd.DataFrame(

@@ -124,7 +124,7 @@ def test_process_killed_mid_save_leaves_the_last_good_run(store_path: Path, reco
             segments=pd.DataFrame({{"segment_id": [0], "name": ["all"], "size": [n],
                                    "share": [1.0]}}),
             profiles=pd.DataFrame({{"segment_id": [0], "feature": ["f"], "mean": [1.0],
-                "median": [1.0], "overall_mean": [1.0], "lift": [1.0]}}),
+                "median": [1.0], "overall_mean": [1.0], "lift": [1.0], "std_diff": [0.0]}}),
         )
 
         def pause(conn, cursor, statement, parameters, context, executemany):

@@ -137,6 +137,22 @@ def test_a_store_missing_a_table_is_refused(store_path: Path):
         RunStore(store_path)
 
 
+def test_a_store_with_an_older_pre_release_layout_is_refused_untouched(
+    store_path: Path, record: RunRecord
+):
+    # A store made before profiles gained std_diff: same schema version, one column fewer.
+    with RunStore(store_path) as store:
+        store.save_run(record)
+    with closing(sqlite3.connect(store_path)) as conn:
+        conn.execute("ALTER TABLE profiles DROP COLUMN std_diff")
+        conn.commit()
+    before = store_path.read_bytes()
+
+    with pytest.raises(StoreError, match=r"lacks column\(s\) profiles\.std_diff: .*pre-release"):
+        RunStore(store_path)
+    assert store_path.read_bytes() == before
+
+
 def test_a_directory_is_not_a_store(tmp_path: Path):
     with pytest.raises(StoreError, match="is a directory"):
         RunStore(tmp_path)

@@ -72,6 +72,19 @@ def test_nan_survives_in_frames(store_path: Path, record: RunRecord):
     assert loaded.assignments["pc3"].isna().tolist() == [True, False, True, False]
     assert math.isnan(loaded.k_scores["silhouette"].iloc[1])
     assert math.isnan(loaded.profiles["median"].iloc[1])
+    assert loaded.profiles["std_diff"].isna().tolist() == [False] * 4 + [True] * 2
+    assert loaded.profiles["std_diff"].dtype == np.float64
+
+
+def test_missing_std_diff_is_stored_as_null(store_path: Path, record: RunRecord):
+    with RunStore(store_path) as store:
+        store.save_run(record)
+    with closing(sqlite3.connect(store_path)) as conn:
+        rows = conn.execute(
+            "SELECT feature, std_diff FROM profiles WHERE segment_id = 0 ORDER BY row_order"
+        ).fetchall()
+
+    assert rows == [("recency_days", -1.0), ("monetary", 1.0), ("country=UK", None)]
 
 
 def test_nan_and_infinity_survive_in_json_sections(store_path: Path, record: RunRecord):

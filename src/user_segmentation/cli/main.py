@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
@@ -12,6 +12,9 @@ from user_segmentation import __version__
 from user_segmentation.cli.output import StageProgress, err_console, out_console, print_summary
 from user_segmentation.config import load_config
 from user_segmentation.errors import SegmentationError
+
+if TYPE_CHECKING:
+    from user_segmentation.pipeline.run import RunResult
 
 app = typer.Typer(
     name="segment",
@@ -36,7 +39,9 @@ def main(
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
     ] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details to stderr.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log details to stderr.")
+    ] = False,
 ) -> None:
     """Customer segmentation workbench."""
     logging.basicConfig(
@@ -48,7 +53,10 @@ def main(
 @app.command()
 def demo(
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Folder for the demo data, project file, store and report.")
+        Path,
+        typer.Option(
+            "--out", "-o", help="Folder for the demo data, project file, store and report."
+        ),
     ] = Path("segment_demo"),
     customers: Annotated[
         int, typer.Option("--customers", "-n", min=100, help="Size of the generated customer base.")
@@ -72,9 +80,9 @@ def demo(
 
 @app.command()
 def run(
-    config: Annotated[
-        Path, typer.Option("--config", "-c", help="The project file.")
-    ] = Path("segmentation.yaml"),
+    config: Annotated[Path, typer.Option("--config", "-c", help="The project file.")] = Path(
+        "segmentation.yaml"
+    ),
     quiet: Quiet = False,
 ) -> None:
     """Run the segmentation declared in a project file and store it as a new run."""
@@ -84,7 +92,7 @@ def run(
     print_summary(result)
 
 
-def _run(project: Path, progress: StageProgress):  # type: ignore[no-untyped-def]
+def _run(project: Path, progress: StageProgress) -> RunResult:
     from user_segmentation.pipeline.run import run_project
 
     return run_project(load_config(project), progress=progress)
@@ -96,7 +104,9 @@ class _errors:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> bool:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> Literal[False]:
         if isinstance(exc, SegmentationError):
             err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
             raise typer.Exit(code=exc.exit_code)

@@ -175,7 +175,8 @@ def _orders(rng: np.random.Generator, base: pd.DataFrame, end: pd.Timestamp) -> 
     days_ago = np.where(is_last, rec, rec + rng.random(cust.size) * (first - rec))
     value = np.exp(
         np.log(np.array([p.order_value for p in PERSONAS])[idx[cust]])
-        + np.array([p.order_value_sigma for p in PERSONAS])[idx[cust]] * rng.standard_normal(cust.size)
+        + np.array([p.order_value_sigma for p in PERSONAS])[idx[cust]]
+        * rng.standard_normal(cust.size)
     )
 
     # Each order has 1-4 lines (1.5 on average); the order value is split between them.
@@ -210,7 +211,7 @@ def _orders(rng: np.random.Generator, base: pd.DataFrame, end: pd.Timestamp) -> 
     returns["items"] = -returns["items"]
     delay = pd.to_timedelta(rng.uniform(2, 30, len(returns)), unit="D")
     returns["ordered_at"] = (returns["ordered_at"] + delay).clip(upper=end).dt.floor("s")
-    dupes = lines.sample(frac=0.002, random_state=rng.integers(2**31))
+    dupes = lines.sample(frac=0.002, random_state=int(rng.integers(2**31)))
     out = pd.concat([lines, returns, dupes], ignore_index=True)
     out = out.sort_values(["ordered_at", "order_id", "amount"], kind="stable", ignore_index=True)
     # The shop system pads customer numbers to 8 digits and stores them as text.
@@ -230,7 +231,9 @@ def _crm(rng: np.random.Generator, base: pd.DataFrame) -> pd.DataFrame:
     ch_cum = np.cumsum(ch_w / ch_w.sum(axis=1, keepdims=True), axis=1)
     channel = (rng.random(n)[:, None] > ch_cum[idx]).sum(axis=1)
     country = rng.choice(len(COUNTRIES), size=n, p=np.array(COUNTRY_WEIGHTS) / sum(COUNTRY_WEIGHTS))
-    gender = rng.choice(np.array(["F", "M", "X", ""], dtype=object), size=n, p=[0.5, 0.43, 0.02, 0.05])
+    gender = rng.choice(
+        np.array(["F", "M", "X", ""], dtype=object), size=n, p=[0.5, 0.43, 0.02, 0.05]
+    )
     ids = base["customer_id"].astype(str).to_numpy().astype(object)
     spaced = rng.random(n) < 0.02
     ids[spaced] = np.char.add(" ", ids[spaced].astype(str)).astype(object)
@@ -247,8 +250,8 @@ def _crm(rng: np.random.Generator, base: pd.DataFrame) -> pd.DataFrame:
     )
     # 1% of customers never made it into the CRM (guest checkouts); 0.5% of rows exported twice.
     crm = crm[rng.random(n) >= 0.01]
-    crm = pd.concat([crm, crm.sample(frac=0.005, random_state=rng.integers(2**31))])
-    return crm.sample(frac=1.0, random_state=rng.integers(2**31)).reset_index(drop=True)
+    crm = pd.concat([crm, crm.sample(frac=0.005, random_state=int(rng.integers(2**31)))])
+    return crm.sample(frac=1.0, random_state=int(rng.integers(2**31))).reset_index(drop=True)
 
 
 def _engagement(rng: np.random.Generator, base: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
@@ -262,7 +265,9 @@ def _engagement(rng: np.random.Generator, base: pd.DataFrame, end: pd.Timestamp)
     sess_mean = np.array([p.sessions_per_month for p in PERSONAS])[idx][:, None] * activity
     sessions = rng.poisson(np.broadcast_to(sess_mean, (n, m))) * signed_up
     pages = rng.poisson(sessions * np.array([p.pages_per_session for p in PERSONAS])[idx][:, None])
-    carts = rng.poisson(sessions * np.array([p.cart_adds_per_session for p in PERSONAS])[idx][:, None])
+    carts = rng.poisson(
+        sessions * np.array([p.cart_adds_per_session for p in PERSONAS])[idx][:, None]
+    )
     open_rate = np.array([p.email_open_rate for p in PERSONAS])[idx][:, None]
     opens = rng.binomial(8, np.broadcast_to(open_rate, (n, m))) * signed_up
     click_rate = np.array([p.email_click_rate for p in PERSONAS])[idx][:, None]

@@ -76,7 +76,7 @@ model:
   k: auto                  # or a number of segments
   k_min: 2
   k_max: 10
-  primary: kmeans          # kmeans or ward; the other one is fitted too and their agreement reported
+  primary: kmeans          # kmeans or ward; the other is fitted too, their agreement reported
 
 store:
   url: segmentation.db     # a SQLite file here, or a database URL

@@ -48,9 +48,7 @@ def event_features(
     try:
         con.register("ev", events)
         _check_numeric(con, source, [*sum_columns, *mean_columns])
-        out = con.execute(
-            f"SELECT {', '.join(parts)} FROM ev GROUP BY 1 ORDER BY 1"
-        ).df()
+        out = con.execute(f"SELECT {', '.join(parts)} FROM ev GROUP BY 1 ORDER BY 1").df()
     except duckdb.Error as exc:
         raise SchemaError(f"source '{source}': cannot aggregate ({exc})") from exc
     finally:

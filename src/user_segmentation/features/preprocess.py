@@ -35,7 +35,7 @@ MAX_ABS_VALUE = 1e15
 MISSING_LEVEL = "(missing)"
 
 
-class Preprocessor(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+class Preprocessor(TransformerMixin, BaseEstimator):
     """Turn a customer feature table into a standardised numeric matrix.
 
     Parameters
@@ -133,10 +133,14 @@ class Preprocessor(TransformerMixin, BaseEstimator):  # type: ignore[misc]
                 self.categorical_.append(col)
                 self.levels_.append(levels)
         self.feature_names_out_ = self.numeric_ + [
-            f"{c}={lv}" for c, lvs in zip(self.categorical_, self.levels_, strict=True) for lv in lvs
+            f"{c}={lv}"
+            for c, lvs in zip(self.categorical_, self.levels_, strict=True)
+            for lv in lvs
         ]
         if not self.feature_names_out_:
-            raise DataQualityError("no usable feature left after preprocessing: " + str(self.dropped_))
+            raise DataQualityError(
+                "no usable feature left after preprocessing: " + str(self.dropped_)
+            )
         self.n_features_in_ = len(self.numeric) + len(self.categorical)
         return self
 

@@ -90,7 +90,9 @@ def transaction_features(
     needed += [c for c in (columns.amount, columns.quantity, columns.unit_price) if c]
     missing = [c for c in needed if c not in lines.columns]
     if missing:
-        raise SchemaError(f"transactions: column(s) {missing} not found; have {list(lines.columns)}")
+        raise SchemaError(
+            f"transactions: column(s) {missing} not found; have {list(lines.columns)}"
+        )
 
     cust, order, ts = _q(columns.customer), _q(columns.order), _q(columns.timestamp)
     amount = columns.amount_sql()

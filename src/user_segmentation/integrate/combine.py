@@ -4,7 +4,8 @@ Sources come in three roles:
 
 - ``attributes``: at most one row per customer (CRM, loyalty); joined column-wise;
 - ``transactions``: order lines, aggregated into RFM by the features stage;
-- ``events``: other per-customer event rows (web sessions, tickets), aggregated by the features stage.
+- ``events``: other per-customer event rows (web sessions, tickets), aggregated by the
+  features stage.
 
 The customer base ("population") is the union of the keys of the sources named as population
 sources; ids seen only in other sources are counted as unmatched and left out. The result is

@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from user_segmentation.features.table import EventAggregate, FeatureSpec, build_
 from user_segmentation.features.transactions import TransactionColumns
 from user_segmentation.integrate.combine import CUSTOMER_ID, Integrated, SourceTable, integrate
 from user_segmentation.profile.profiles import profile_table, segment_table
-from user_segmentation.reduce.pca import fit_pca
+from user_segmentation.reduce.pca import PcaModel, fit_pca
 from user_segmentation.report import render_report
 from user_segmentation.select import sweep_k
 from user_segmentation.sources import file_fingerprint, read_source
@@ -42,7 +42,17 @@ logger = logging.getLogger(__name__)
 #: Called with the name of each stage as it starts.
 Progress = Callable[[str], None]
 
-STAGES = ("read", "integrate", "features", "reduce", "select", "cluster", "profile", "store", "report")
+STAGES = (
+    "read",
+    "integrate",
+    "features",
+    "reduce",
+    "select",
+    "cluster",
+    "profile",
+    "store",
+    "report",
+)
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,86 @@ class RunResult:
     run_id: int
     store_url: str
     report_path: Path
+
+
+@dataclass
+class Prepared:
+    """The data of a project up to the matrix the models see (stages read → reduce)."""
+
+    data: Integrated
+    spec: FeatureSpec
+    features: pd.DataFrame  # one row per customer, sorted by customer id
+    numeric: list[str]  # every numeric feature (profiled)
+    categorical: list[str]  # every categorical feature (profiled)
+    preprocessor: Preprocessor
+    pca: PcaModel
+    Z: np.ndarray  # principal-component scores of the basis features, one row per customer
+    fingerprints: dict[str, str]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class _Stages:
+    """Announces each stage to ``progress`` and records how long it took."""
+
+    def __init__(self, progress: Progress | None, timings: dict[str, float]) -> None:
+        self.say = progress or (lambda _stage: None)
+        self.timings = timings
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        self.say(name)
+        start = time.perf_counter()
+        yield
+        self.timings[name] = round(time.perf_counter() - start, 3)
+        logger.info("stage %s took %.2f s", name, self.timings[name])
+
+
+def prepare(config: ProjectConfig, *, progress: Progress | None = None) -> Prepared:
+    """Read, integrate, engineer and reduce: everything before choosing k.
+
+    Useful on its own in notebooks and benchmarks; :func:`run_project` starts with it.
+    """
+    timings: dict[str, float] = {}
+    stage = _Stages(progress, timings)
+    with stage("read"):
+        tables, fingerprints = _read_sources(config)
+    with stage("integrate"):
+        population = config.integrate.population or [next(iter(config.sources))]
+        data = integrate(tables, population)
+    with stage("features"):
+        spec = _feature_spec(config, data)
+        features, feature_info = build_feature_table(data, spec)
+        numeric, categorical, basis_num, basis_cat = _feature_roles(config, spec, features)
+        data.quality["features"] = feature_info
+    if len(features) < max(config.model.k_min, 2):
+        raise DataQualityError(
+            f"need ≥ {max(config.model.k_min, 2)} distinct customers to segment, "
+            f"found {len(features)}"
+        )
+    with stage("reduce"):
+        pre = Preprocessor(
+            numeric=basis_num,
+            categorical=basis_cat,
+            impute=config.features.impute,
+            skew_threshold=config.features.skew_threshold,
+            log=tuple(config.features.log),
+        ).fit(features)
+        X = pre.transform(features)
+        pca = fit_pca(
+            X, pre.feature_names_out_, variance=config.reduce.variance, random_state=config.seed
+        )
+    return Prepared(
+        data,
+        spec,
+        features,
+        numeric,
+        categorical,
+        pre,
+        pca,
+        pca.transform(X),
+        fingerprints,
+        timings,
+    )
 
 
 def run_project(config: ProjectConfig, *, progress: Progress | None = None) -> RunResult:
@@ -70,43 +160,11 @@ def run_project(config: ProjectConfig, *, progress: Progress | None = None) -> R
     RunResult
         The stored record, its run id, the store URL and the report path.
     """
-    timings: dict[str, float] = {}
-    say = progress or (lambda _stage: None)
-
-    @contextmanager
-    def stage(name: str) -> Iterator[None]:
-        say(name)
-        start = time.perf_counter()
-        yield
-        timings[name] = round(time.perf_counter() - start, 3)
-        logger.info("stage %s took %.2f s", name, timings[name])
-
-    with stage("read"):
-        tables, fingerprints = _read_sources(config)
-    with stage("integrate"):
-        population = config.integrate.population or [next(iter(config.sources))]
-        data = integrate(tables, population)
-    with stage("features"):
-        spec = _feature_spec(config, data)
-        features, feature_info = build_feature_table(data, spec)
-        numeric, categorical, basis_num, basis_cat = _feature_roles(config, spec, features)
+    p = prepare(config, progress=progress)
+    timings = p.timings
+    stage = _Stages(progress, timings)
+    features, Z, pre, pca = p.features, p.Z, p.preprocessor, p.pca
     n_customers = len(features)
-    if n_customers < max(config.model.k_min, 2):
-        raise DataQualityError(
-            f"need ≥ {max(config.model.k_min, 2)} distinct customers to segment, "
-            f"found {n_customers}"
-        )
-    with stage("reduce"):
-        pre = Preprocessor(
-            numeric=basis_num,
-            categorical=basis_cat,
-            impute=config.features.impute,
-            skew_threshold=config.features.skew_threshold,
-            log=tuple(config.features.log),
-        ).fit(features)
-        X = pre.transform(features)
-        pca = fit_pca(X, pre.feature_names_out_, variance=config.reduce.variance, random_state=config.seed)
-        Z = pca.transform(X)
     m = config.model
     with stage("select"):
         selection = sweep_k(
@@ -128,7 +186,9 @@ def run_project(config: ProjectConfig, *, progress: Progress | None = None) -> R
     segment_ids = primary.labels + 1  # ids shown to people start at 1
     with stage("profile"):
         segments = segment_table(segment_ids)
-        profiles = profile_table(features, segment_ids, numeric=numeric, categorical=categorical)
+        profiles = profile_table(
+            features, segment_ids, numeric=p.numeric, categorical=p.categorical
+        )
 
     pcs = np.full((n_customers, 3), np.nan)
     pcs[:, : min(3, Z.shape[1])] = Z[:, :3]
@@ -144,21 +204,21 @@ def run_project(config: ProjectConfig, *, progress: Progress | None = None) -> R
             "pc3": pcs[:, 2],
         }
     )[ASSIGNMENT_COLUMNS]
-    quality = dict(data.quality)
-    quality["features"] = feature_info
-    quality["preprocessing"] = {"dropped_features": pre.dropped_, "log_scaled": [
-        c for c, lg in zip(pre.numeric_, pre.logged_, strict=True) if lg
-    ]}
+    quality = dict(p.data.quality)
+    quality["preprocessing"] = {
+        "dropped_features": pre.dropped_,
+        "log_scaled": [c for c, lg in zip(pre.numeric_, pre.logged_, strict=True) if lg],
+    }
     meta: dict[str, Any] = {
         "project": config.project,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "config_hash": config.fingerprint(),
-        "input_fingerprint": _combined(fingerprints),
-        "source_fingerprints": fingerprints,
+        "input_fingerprint": _combined(p.fingerprints),
+        "source_fingerprints": p.fingerprints,
         "package_version": __version__,
         "seed": config.seed,
         "engine": "local",
-        "as_of": spec.as_of.isoformat(),
+        "as_of": p.spec.as_of.isoformat(),
         "n_customers": n_customers,
         "k": k,
         "k_source": "recommended" if m.k == "auto" else "configured",
@@ -170,7 +230,7 @@ def run_project(config: ProjectConfig, *, progress: Progress | None = None) -> R
         "hierarchical_method": "exact" if ward.method == "ward-exact" else "two-step",
         "n_components": pca.n_components,
         "explained_variance": round(float(pca.explained_variance_ratio.sum()), 6),
-        "basis_features": [*basis_num, *basis_cat],
+        "basis_features": [*pre.numeric, *pre.categorical],
     }
     model_state = {
         "preprocessor": pre.to_state(),
@@ -217,7 +277,7 @@ def _read_sources(config: ProjectConfig) -> tuple[list[SourceTable], dict[str, s
             sep=src.sep,
             decimal=src.decimal,
             thousands=src.thousands,
-            name=name,
+            name=f"source '{name}' ({path or src.url})",
         )
         if src.columns:
             frame = frame.rename(columns=src.columns)

@@ -1,4 +1,11 @@
-"""Segment profiles: size, share, and each feature's mean, median and lift against the base."""
+"""Segment profiles: size, share, and how far each feature's segment mean is from the base.
+
+Each (segment, feature) gets its mean and median, the overall mean, the lift (segment mean ÷
+overall mean) and the standardised difference (segment mean − overall mean, in overall
+standard deviations). The standardised difference is what ranks a segment's defining traits:
+unlike lift it does not explode for features whose mean is near zero, and it puts a rare
+categorical level and a numeric feature on one scale.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from user_segmentation.errors import SchemaError
 from user_segmentation.store.records import PROFILE_COLUMNS, SEGMENT_COLUMNS
 
 
@@ -32,6 +40,31 @@ def segment_table(segment_ids: np.ndarray, names: dict[int, str] | None = None) 
     )[SEGMENT_COLUMNS]
 
 
+def _wide_features(
+    features: pd.DataFrame, numeric: Sequence[str], categorical: Sequence[str]
+) -> pd.DataFrame:
+    """Numeric features as floats plus one 0/1 indicator column per categorical level."""
+    missing = [c for c in [*numeric, *categorical] if c not in features.columns]
+    if missing:
+        raise SchemaError(
+            f"profile: feature column(s) {missing} not found; "
+            f"the customer table has {[str(c) for c in features.columns]}"
+        )
+    columns: dict[str, pd.Series] = {}
+    for col in numeric:
+        try:
+            columns[col] = features[col].astype("float64")
+        except (TypeError, ValueError) as exc:
+            raise SchemaError(
+                f"profile: numeric feature column '{col}' holds non-numbers ({exc})"
+            ) from exc
+    for col in categorical:
+        text = features[col].astype("string").fillna("(missing)")
+        for level in sorted(text.unique()):
+            columns[f"{col}={level}"] = (text == level).astype("float64")
+    return pd.DataFrame(columns, index=features.index)
+
+
 def profile_table(
     features: pd.DataFrame,
     segment_ids: np.ndarray,
@@ -42,8 +75,37 @@ def profile_table(
     """Long table of per-segment statistics, one row per (segment, feature).
 
     Numeric features give their mean and median; each level of a categorical feature becomes a
-    feature ``column=level`` whose mean is the share of the segment's customers at that level.
-    ``lift`` is the segment mean divided by the overall mean (NaN when the overall mean is 0).
+    feature ``column=level``, a 0/1 indicator whose mean is the share of the segment's
+    customers at that level. Missing numeric values are left out of every statistic.
+
+    Parameters
+    ----------
+    features
+        One row per customer; not modified.
+    segment_ids
+        Segment id of each row of ``features``, in the same order.
+    numeric
+        Numeric feature columns.
+    categorical
+        Categorical feature columns (a missing value is its own level, ``(missing)``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`~user_segmentation.store.records.PROFILE_COLUMNS`, segments ascending, features
+        in the order given (numeric first, then each categorical's levels sorted). ``lift`` is
+        the segment mean divided by the overall mean (NaN when the overall mean is 0).
+        ``std_diff`` is (segment mean − overall mean) / overall standard deviation, the
+        population standard deviation (ddof=0) over all customers; for a level, whose
+        indicator has share ``p`` overall, that deviation is ``sqrt(p * (1 - p))``. It is NaN
+        when the feature is constant (fewer than two distinct values), where no spread
+        exists to measure a difference against.
+
+    Raises
+    ------
+    SchemaError
+        If a feature column is missing, a numeric column holds non-numbers, or
+        ``segment_ids`` does not have one id per row.
 
     Examples
     --------
@@ -51,21 +113,40 @@ def profile_table(
     >>> p = profile_table(f, np.array([1, 1, 2]), numeric=["spend"], categorical=["plan"])
     >>> p[p.segment_id == 2][["feature", "mean", "lift"]].values.tolist()
     [['spend', 50.0, 1.6666666666666667], ['plan=a', 0.0, 0.0], ['plan=b', 1.0, 1.5]]
+    >>> p[p.segment_id == 2]["std_diff"].round(4).tolist()
+    [1.2247, -0.7071, 0.7071]
     """
-    columns: dict[str, pd.Series] = {c: features[c].astype("float64") for c in numeric}
-    for col in categorical:
-        text = features[col].astype("string").fillna("(missing)")
-        for level in sorted(text.unique()):
-            columns[f"{col}={level}"] = (text == level).astype("float64")
-    wide = pd.DataFrame(columns, index=features.index)
-    overall = wide.mean()
-    grouped = wide.groupby(np.asarray(segment_ids), sort=True)
-    means, medians = grouped.mean(), grouped.median()
-    rows = []
-    for seg in means.index:
-        for feat in wide.columns:
-            m, o = float(means.at[seg, feat]), float(overall[feat])
-            rows.append(
-                (int(seg), feat, m, float(medians.at[seg, feat]), o, m / o if o != 0 else np.nan)
-            )
-    return pd.DataFrame(rows, columns=PROFILE_COLUMNS)
+    ids = np.asarray(segment_ids)
+    if ids.ndim != 1 or len(ids) != len(features):
+        raise SchemaError(
+            f"profile: {ids.size} segment ids for {len(features)} customers; "
+            "expected one id per customer row"
+        )
+    wide = _wide_features(features, numeric, categorical)
+    overall = wide.mean().to_numpy(dtype=float)
+    spread = wide.std(ddof=0).to_numpy(dtype=float)
+    # Exact test for "constant" rather than a tolerance on the std: a constant column can get
+    # a std of 1e-17 from rounding, which would turn noise into a huge difference.
+    constant = (wide.nunique(dropna=True) < 2).to_numpy()
+    grouped = wide.groupby(ids, sort=True)
+    means = grouped.mean()
+    medians = grouped.median().to_numpy(dtype=float)
+    segs = means.index.to_numpy()
+    mean_values = means.to_numpy(dtype=float)
+    k, n_features = mean_values.shape
+    base = np.broadcast_to(overall, (k, n_features))
+    usable = ~constant & (spread > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lift = np.where(base != 0, mean_values / base, np.nan)
+    std_diff = np.where(usable, (mean_values - base) / np.where(usable, spread, 1.0), np.nan)
+    return pd.DataFrame(
+        {
+            "segment_id": np.repeat(segs, n_features).astype("int64"),
+            "feature": np.tile(np.asarray(wide.columns, dtype=object), k),
+            "mean": mean_values.ravel(),
+            "median": medians.ravel(),
+            "overall_mean": base.ravel(),
+            "lift": lift.ravel(),
+            "std_diff": std_diff.ravel(),
+        }
+    )[PROFILE_COLUMNS]

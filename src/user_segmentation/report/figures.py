@@ -17,6 +17,7 @@ from plotly.subplots import make_subplots
 
 from user_segmentation.errors import SchemaError
 from user_segmentation.report.labels import plotly_text, segment_colours, segment_labels
+from user_segmentation.report.traits import format_std_diff
 from user_segmentation.report.validation import require_columns
 
 logger = logging.getLogger(__name__)
@@ -380,6 +381,13 @@ def segment_sizes_figure(segments: pd.DataFrame) -> go.Figure:
     return fig
 
 
+#: The heatmap's colour range never extends past this many standard deviations either side:
+#: beyond it a difference is plainly large, and one extreme cell must not wash out the rest.
+HEATMAP_STD_CAP = 2.5
+#: ...nor stops short of this many, so segments close to average stay pale, not saturated.
+HEATMAP_STD_FLOOR = 1.0
+
+
 def _short_number(value: float) -> str:
     """A compact cell label: 3 significant digits, thousands separated."""
     if not math.isfinite(value):
@@ -390,26 +398,30 @@ def _short_number(value: float) -> str:
 
 
 def profile_heatmap_figure(profiles: pd.DataFrame, segments: pd.DataFrame) -> go.Figure:
-    """Heatmap of segments × features coloured by lift, each cell showing the segment mean.
+    """Heatmap of segments × features coloured by standardised difference, cells showing means.
 
-    Lift is the segment mean divided by the overall mean; the diverging colour scale is
-    centred at 1 (red above the average customer, blue below). Its range is symmetric around
-    1 and set by the 95th percentile of ``|lift - 1|`` so one extreme cell does not wash out
-    the rest; hovering shows the exact lift. Features keep the order in which they first
-    appear in ``profiles``; segments are in id order, top to bottom.
+    The standardised difference ``std_diff`` is (segment mean − overall mean) / overall
+    standard deviation, so every feature is on one scale: how many standard deviations the
+    segment sits above (red) or below (blue) the average customer. The diverging colour scale
+    is centred at 0 and symmetric; it spans the largest ``|std_diff|`` of the run, but at
+    least ±:data:`HEATMAP_STD_FLOOR` and at most ±:data:`HEATMAP_STD_CAP` (larger values take
+    the end colour). Each cell's text is the segment mean; hovering shows the segment mean,
+    overall mean, lift and standardised difference. Features keep the order in which they
+    first appear in ``profiles``; segments are in id order, top to bottom.
 
     Parameters
     ----------
     profiles
-        Long table with ``segment_id``, ``feature``, ``mean``, ``overall_mean`` and ``lift``.
+        Long table with ``segment_id``, ``feature``, ``mean``, ``overall_mean``, ``lift`` and
+        ``std_diff``.
     segments
         One row per segment with ``segment_id`` and ``name`` (the row labels).
 
     Returns
     -------
     plotly.graph_objects.Figure
-        One heatmap trace: ``z`` is lift (missing or infinite lift left blank), ``text`` the
-        segment mean.
+        One heatmap trace: ``z`` is ``std_diff`` (left blank where missing, e.g. a constant
+        feature, or infinite), ``text`` the segment mean.
 
     Raises
     ------
@@ -421,13 +433,18 @@ def profile_heatmap_figure(profiles: pd.DataFrame, segments: pd.DataFrame) -> go
     >>> import pandas as pd
     >>> p = pd.DataFrame({"segment_id": [0, 0, 1, 1], "feature": ["recency", "spend"] * 2,
     ...                   "mean": [10.0, 50.0, 30.0, 150.0], "median": [9.0, 40.0, 31.0, 140.0],
-    ...                   "overall_mean": [20.0, 100.0] * 2, "lift": [0.5, 0.5, 1.5, 1.5]})
+    ...                   "overall_mean": [20.0, 100.0] * 2, "lift": [0.5, 0.5, 1.5, 1.5],
+    ...                   "std_diff": [-1.0, -0.5, 1.0, 0.5]})
     >>> s = pd.DataFrame({"segment_id": [0, 1], "name": ["Casual", "Loyal"]})
     >>> fig = profile_heatmap_figure(p, s)
-    >>> list(fig.data[0].x), fig.data[0].text[1]
-    (['recency', 'spend'], ['30', '150'])
+    >>> list(fig.data[0].x), fig.data[0].text[1], fig.data[0].zmax
+    (['recency', 'spend'], ['30', '150'], 1.0)
     """
-    require_columns(profiles, ["segment_id", "feature", "mean", "overall_mean", "lift"], "profiles")
+    require_columns(
+        profiles,
+        ["segment_id", "feature", "mean", "overall_mean", "lift", "std_diff"],
+        "profiles",
+    )
     frame = profiles.assign(
         segment_id=profiles["segment_id"].astype(int), feature=profiles["feature"].astype(str)
     )
@@ -448,29 +465,43 @@ def profile_heatmap_figure(profiles: pd.DataFrame, segments: pd.DataFrame) -> go
         values = wide.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
         return np.where(np.isfinite(values), values, np.nan)
 
-    lift = grid("lift")
+    std_diff = grid("std_diff")
     means = grid("mean")
     overall = grid("overall_mean")
-    finite = lift[np.isfinite(lift)]
-    spread = float(np.quantile(np.abs(finite - 1.0), 0.95)) if finite.size else 0.0
-    spread = max(spread, 0.05)  # a floor, so near-average segments stay pale, not saturated
+    lift = grid("lift")
+    finite = np.abs(std_diff[np.isfinite(std_diff)])
+    largest = float(finite.max()) if finite.size else 0.0
+    spread = min(HEATMAP_STD_CAP, max(HEATMAP_STD_FLOOR, largest))
     text = [[_short_number(v) for v in row] for row in means]
-    customdata = np.dstack([np.vectorize(_short_number)(overall), np.array(text, dtype=object)])
+    customdata = np.dstack(
+        [
+            np.array(text, dtype=object),
+            np.vectorize(_short_number, otypes=[object])(overall),
+            np.vectorize(lambda v: f"{v:.2f}" if math.isfinite(v) else "n/a", otypes=[object])(
+                lift
+            ),
+            np.vectorize(format_std_diff, otypes=[object])(std_diff),
+        ]
+    )
     fig = go.Figure(
         go.Heatmap(
-            z=[[v if math.isfinite(v) else None for v in row] for row in lift],
+            z=[[v if math.isfinite(v) else None for v in row] for row in std_diff],
             x=[plotly_text(f) for f in features],
             y=[plotly_text(labels[s]) for s in seg_ids],
             text=text,
             texttemplate="%{text}",
             customdata=customdata,
             colorscale="RdBu_r",
-            zmin=1.0 - spread,
-            zmax=1.0 + spread,
-            zmid=1.0,
-            colorbar={"title": {"text": "lift<br>(segment ÷ overall mean)"}},
-            hovertemplate="segment %{y}<br>feature %{x}<br>segment mean %{customdata[1]}"
-            "<br>overall mean %{customdata[0]}<br>lift %{z:.2f}<extra></extra>",
+            zmin=-spread,
+            zmax=spread,
+            zmid=0.0,
+            colorbar={
+                "title": {"text": "standardised<br>difference (sd)"},
+                "ticksuffix": " sd",
+            },
+            hovertemplate="segment %{y}<br>feature %{x}<br>segment mean %{customdata[0]}"
+            "<br>overall mean %{customdata[1]}<br>lift %{customdata[2]}"
+            "<br>standardised difference %{customdata[3]}<extra></extra>",
             xgap=1,
             ygap=1,
         )
@@ -478,7 +509,10 @@ def profile_heatmap_figure(profiles: pd.DataFrame, segments: pd.DataFrame) -> go
     fig.update_layout(
         template=TEMPLATE,
         height=max(320, 110 + 48 * len(seg_ids)),
-        title={"text": "Segment profiles: lift over the average customer (cells: segment mean)"},
+        title={
+            "text": "Segment profiles: standard deviations from the average customer "
+            "(cells: segment mean)"
+        },
         xaxis={"title": {"text": "feature"}, "type": "category", "tickangle": -30},
         yaxis={"title": {"text": "segment"}, "type": "category", "autorange": "reversed"},
     )

@@ -24,7 +24,16 @@ ASSIGNMENT_COLUMNS = [
     "pc3",  # float, first principal components (NaN when fewer components exist)
 ]
 SEGMENT_COLUMNS = ["segment_id", "name", "size", "share"]
-PROFILE_COLUMNS = ["segment_id", "feature", "mean", "median", "overall_mean", "lift"]
+PROFILE_COLUMNS = [
+    "segment_id",  # int, canonical segment id
+    "feature",  # str, numeric feature name, or "column=level" for a categorical level
+    "mean",  # float, segment mean (for a level: share of the segment at that level)
+    "median",  # float, segment median
+    "overall_mean",  # float, mean over all customers
+    "lift",  # float, segment mean / overall mean; NaN when the overall mean is 0
+    "std_diff",  # float, (segment mean − overall mean) / overall standard deviation
+    # (population std, ddof=0); NaN when the feature is constant
+]
 
 
 @dataclass

@@ -380,7 +380,12 @@ class RunStore:
     def _open_schema(self) -> None:
         where = self._location.display
         with self._transaction(write=False, action="open the store") as conn:
-            tables = set(inspect(conn).get_table_names())
+            insp = inspect(conn)
+            tables = set(insp.get_table_names())
+            columns = {
+                name: {str(c["name"]) for c in insp.get_columns(name)}
+                for name in sorted(tables & set(metadata.tables))
+            }
         if not tables:
             with self._transaction(write=True, action="create the store") as conn:
                 _create_schema(conn)
@@ -412,6 +417,21 @@ class RunStore:
         if missing:
             raise StoreError(
                 f"store {where} is damaged: table(s) {', '.join(missing)} are missing. {REMEDY}"
+            )
+        absent = [
+            f"{name}.{column.name}"
+            for name, table in metadata.tables.items()
+            for column in table.columns
+            if column.name not in columns[name]
+        ]
+        if absent:
+            # Schema version 1 is still the pre-release layout, so a store made by an earlier
+            # 0.x build can lack a column added since; it is refused, not altered.
+            raise StoreError(
+                f"store {where} lacks column(s) {', '.join(absent)}: it was made by an earlier "
+                "pre-release of user-segmentation with an older store layout, or it is damaged. "
+                "Point the store setting in segmentation.yaml to another location (a new path "
+                "starts an empty store). The store was left untouched."
             )
 
 

@@ -41,7 +41,10 @@ from user_segmentation.store.records import (
     SEGMENT_COLUMNS,
 )
 
-#: Version of the layout below. Bump it (and add a migration) whenever a table changes.
+#: Version of the layout below. Version 1 is the pre-release layout (package 0.x, before the
+#: first release) and may still gain columns; a store made by an earlier 0.x build is refused
+#: with a clear message rather than migrated. From the first release on, bump it (and add a
+#: migration) whenever a table changes.
 SCHEMA_VERSION = 1
 
 #: Status of a run whose rows are all committed. A run is written in one transaction, so it
@@ -149,6 +152,8 @@ profiles = Table(
     Column("median", Float),
     Column("overall_mean", Float),
     Column("lift", Float),
+    # NULL when the feature is constant over all customers (no spread to measure against).
+    Column("std_diff", Float),
     Column(ROW_ORDER, Integer, nullable=False),
     ForeignKeyConstraint(
         ["run_id", "segment_id"],
