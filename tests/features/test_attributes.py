@@ -107,18 +107,27 @@ def test_value_not_matching_explicit_format_names_the_format() -> None:
         attribute_features(c, dates={"since": "%d/%m/%Y"}, as_of=AS_OF)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attributes._to_datetime returns tz-aware values and subtracting them from the naive "
-    "as_of raises a raw TypeError (BAD_INPUTS #37 asks for UTC normalisation or a SchemaError)",
-)
-def test_timezone_aware_dates_do_not_raise_a_raw_type_error() -> None:
+def test_timezone_aware_dates_are_compared_in_utc() -> None:
+    # BAD_INPUTS #37: 22:00 at +02:00 is 20:00 UTC, four hours before the (naive, UTC) as_of.
     c = pd.DataFrame({"customer_id": ["a"], "seen": ["2024-01-30T22:00:00+02:00"]})
-    try:
-        out = attribute_features(c, dates={"seen": None}, as_of=AS_OF)
-    except SchemaError:
-        return
-    assert out["days_since_seen"].tolist() == [pytest.approx(4 / 24)]  # 20:00 UTC -> midnight
+    out = attribute_features(c, dates={"seen": None}, as_of=AS_OF)
+    assert out["days_since_seen"].tolist() == [pytest.approx(4 / 24)]
+
+
+def test_mixed_utc_offsets_are_compared_in_utc() -> None:
+    # Two offsets in one column, as any export spanning a DST change has.
+    c = pd.DataFrame(
+        {"customer_id": ["a", "b"], "seen": ["2024-01-30T21:00:00+01:00", "2024-01-30T22:00:00Z"]}
+    )
+    out = attribute_features(c, dates={"seen": None}, as_of=AS_OF)
+    assert out["days_since_seen"].tolist() == [pytest.approx(4 / 24), pytest.approx(2 / 24)]
+
+
+def test_timezone_aware_datetime_column_is_compared_in_utc() -> None:
+    seen = pd.Series(pd.to_datetime(["2024-01-30T22:00:00+02:00"])).dt.tz_convert("Europe/Berlin")
+    c = pd.DataFrame({"customer_id": ["a"], "seen": seen})
+    out = attribute_features(c, dates={"seen": None}, as_of=AS_OF)
+    assert out["days_since_seen"].tolist() == [pytest.approx(4 / 24)]
 
 
 def test_missing_column_is_a_schema_error() -> None:

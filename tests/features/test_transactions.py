@@ -90,7 +90,28 @@ def test_customer_c_future_and_zero_lines_excluded(
 
 
 def test_counts(result: tuple[pd.DataFrame, dict[str, int]]) -> None:
-    assert result[1] == {"lines": 10, "future_lines_excluded": 1, "zero_amount_lines_excluded": 1}
+    assert result[1] == {
+        "lines": 10,
+        "future_lines_excluded": 1,
+        "undated_lines_excluded": 0,
+        "zero_amount_lines_excluded": 1,
+    }
+
+
+def test_undated_lines_are_excluded_and_counted() -> None:
+    log = pd.DataFrame(
+        {
+            "customer_id": ["a", "a"],
+            "order": ["1", "2"],
+            "ts": pd.to_datetime(["2024-01-01", None]),
+            "amount": [10.0, 5.0],
+        }
+    )
+    feats, counts = transaction_features(
+        log, TransactionColumns("order", "ts", "amount"), datetime(2024, 1, 11)
+    )
+    assert counts["undated_lines_excluded"] == 1
+    assert feats["frequency"].tolist() == [1] and feats["monetary"].tolist() == [10.0]
 
 
 def test_recency_never_negative(result: tuple[pd.DataFrame, dict[str, int]]) -> None:
@@ -171,12 +192,6 @@ def test_input_not_mutated_and_row_order_irrelevant() -> None:
     pd.testing.assert_frame_equal(first, second)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="transactions.py compares the raw timestamp column with a TIMESTAMP in its WHERE "
-    "clauses (only the SELECT casts), so a text timestamp column, as read from CSV, fails with "
-    "'Cannot compare values of type VARCHAR and type TIMESTAMP'",
-)
 def test_text_timestamps_are_cast() -> None:
     log = _log()
     log["ts"] = log["ts"].dt.strftime("%Y-%m-%d %H:%M:%S")

@@ -147,11 +147,6 @@ def test_latest_by_unknown_column_is_a_schema_error() -> None:
         integrate([SourceTable("crm", crm, "id", "attributes", latest_by="updated")], ["crm"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="combine._one_row_per_customer keeps the last of tied latest_by rows in input order, "
-    "so which conflicting row survives depends on the row order of the source",
-)
 def test_latest_by_tie_does_not_depend_on_row_order() -> None:
     crm = pd.DataFrame(
         {"id": ["1", "1"], "tier": ["Gold", "Silver"], "updated": ["2024-01-01", "2024-01-01"]}
@@ -168,11 +163,6 @@ def test_latest_by_tie_does_not_depend_on_row_order() -> None:
     assert results[0] == results[1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="combine._one_row_per_customer sorts latest_by with NaN last, so a row with a "
-    "missing date is kept as the newest",
-)
 def test_latest_by_prefers_a_dated_row_over_an_undated_one() -> None:
     crm = pd.DataFrame(
         {

@@ -15,6 +15,20 @@ Numbers are chosen so that every expectation in the report tests can be checked 
   2         130 (2.167)   0.5 (0.1)  90 (0.3)  30 (1.25)
   ========  ============  =========  ========  ============
 
+- standardised differences (segment mean − overall mean) / overall standard deviation, overall
+  standard deviations 50, 2.5, 150, 6:
+
+  ========  ============  =========  ========  ============
+  segment   recency_days  frequency  monetary  <i>tenure</i>
+  ========  ============  =========  ========  ============
+  0         −0.8          +2.0       +2.0      +1.0
+  1         −0.2          −0.4       −1.0      −2.0
+  2         +1.4          −1.8       −1.4      +1.0
+  ========  ============  =========  ========  ============
+
+  so the defining traits (largest |std_diff|, ties in feature order) are: segment 0
+  frequency, monetary, tenure; segment 1 tenure, monetary, frequency; segment 2 frequency,
+  recency_days, monetary — a different order from lift's, so the tests can tell them apart;
 - one customer id is ``<script>alert('x')</script>`` (segment 2) to check escaping.
 """
 
@@ -23,7 +37,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from user_segmentation.store.records import (
+from user_segmentation.records import (
     ASSIGNMENT_COLUMNS,
     K_SCORE_COLUMNS,
     PROFILE_COLUMNS,
@@ -36,6 +50,7 @@ SEGMENT_NAMES = {0: "Loyal big spenders", 1: "<b>Bargain</b> & hunters", 2: "Dor
 SEGMENT_SIZES = {0: 12, 1: 10, 2: 8}
 FEATURES = ["recency_days", "frequency", "monetary", "<i>tenure</i>"]
 OVERALL_MEANS = [60.0, 5.0, 300.0, 24.0]
+OVERALL_STDS = [50.0, 2.5, 150.0, 6.0]
 SEGMENT_MEANS = {
     0: [20.0, 10.0, 600.0, 30.0],
     1: [50.0, 4.0, 150.0, 12.0],
@@ -80,7 +95,9 @@ def _assignments() -> pd.DataFrame:
 def _profiles() -> pd.DataFrame:
     rows = []
     for seg_id, means in SEGMENT_MEANS.items():
-        for feature, mean, overall in zip(FEATURES, means, OVERALL_MEANS, strict=True):
+        for feature, mean, overall, std in zip(
+            FEATURES, means, OVERALL_MEANS, OVERALL_STDS, strict=True
+        ):
             rows.append(
                 {
                     "segment_id": seg_id,
@@ -89,6 +106,7 @@ def _profiles() -> pd.DataFrame:
                     "median": mean,
                     "overall_mean": overall,
                     "lift": mean / overall,
+                    "std_diff": (mean - overall) / std,
                 }
             )
     return pd.DataFrame(rows, columns=PROFILE_COLUMNS)

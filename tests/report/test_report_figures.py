@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from user_segmentation.errors import SchemaError
+from user_segmentation.records import RunRecord
 from user_segmentation.report import (
     k_selection_figure,
     pca_scatter_figure,
@@ -17,7 +18,6 @@ from user_segmentation.report import (
     stratified_sample,
 )
 from user_segmentation.report.labels import segment_labels
-from user_segmentation.store.records import RunRecord
 
 AXES = ["x", "x2", "x3", "x4"]
 METRICS = ["inertia", "silhouette", "davies_bouldin", "calinski_harabasz"]
@@ -192,12 +192,13 @@ def test_profile_heatmap_cells(record: RunRecord) -> None:
         "&lt;b&gt;Bargain&lt;/b&gt; &amp; hunters",
         "Dormant",
     ]
+    # Colour is the standardised difference (conftest.py's second table), not lift.
     assert np.asarray(heat.z, dtype=float) == pytest.approx(
         np.array(
             [
-                [20 / 60, 2.0, 2.0, 1.25],
-                [50 / 60, 0.8, 0.5, 0.5],
-                [130 / 60, 0.1, 0.3, 1.25],
+                [-0.8, 2.0, 2.0, 1.0],
+                [-0.2, -0.4, -1.0, -2.0],
+                [1.4, -1.8, -1.4, 1.0],
             ]
         )
     )
@@ -206,8 +207,37 @@ def test_profile_heatmap_cells(record: RunRecord) -> None:
         ["50", "4", "150", "12"],
         ["130", "0.5", "90", "30"],
     ]
-    assert (heat.zmin + heat.zmax) / 2 == pytest.approx(1.0)
-    assert heat.zmid == 1.0
+
+
+def test_profile_heatmap_scale_is_diverging_centred_at_zero(record: RunRecord) -> None:
+    heat = profile_heatmap_figure(record.profiles, record.segments).data[0]
+    assert heat.zmid == 0.0
+    # Symmetric, spanning the largest |std_diff| of the run (2.0).
+    assert (heat.zmin, heat.zmax) == (-2.0, 2.0)
+    assert heat.colorscale[0][1] != heat.colorscale[-1][1]  # two different end colours
+
+
+def test_profile_heatmap_scale_is_capped_and_floored(record: RunRecord) -> None:
+    extreme = record.profiles.copy()
+    extreme.loc[0, "std_diff"] = -9.0
+    heat = profile_heatmap_figure(extreme, record.segments).data[0]
+    assert (heat.zmin, heat.zmax) == (-2.5, 2.5)
+    assert heat.z[0][0] == -9.0  # the value itself is kept; only the colour saturates
+    mild = record.profiles.assign(std_diff=record.profiles["std_diff"] / 10)
+    heat = profile_heatmap_figure(mild, record.segments).data[0]
+    assert (heat.zmin, heat.zmax) == (-1.0, 1.0)
+
+
+def test_profile_heatmap_hover_shows_mean_overall_mean_lift_and_std_diff(
+    record: RunRecord,
+) -> None:
+    heat = profile_heatmap_figure(record.profiles, record.segments).data[0]
+    for word in ("segment mean", "overall mean", "lift", "standardised difference"):
+        assert word in heat.hovertemplate
+    # Segment 2, recency_days: mean 130, overall mean 60, lift 130/60, std_diff +1.4.
+    assert list(heat.customdata[2][0]) == ["130", "60", "2.17", "+1.40 sd"]
+    # Segment 1, tenure: mean 12, overall 24, lift 0.5, std_diff −2.0.
+    assert list(heat.customdata[1][3]) == ["12", "24", "0.50", "\N{MINUS SIGN}2.00 sd"]
 
 
 def test_profile_heatmap_feature_order_follows_profiles(record: RunRecord) -> None:
@@ -219,16 +249,27 @@ def test_profile_heatmap_feature_order_follows_profiles(record: RunRecord) -> No
     assert list(fig.data[0].x)[:2] == ["monetary", "recency_days"]
 
 
-def test_profile_heatmap_blank_for_infinite_lift_and_rejects_duplicates(
+def test_profile_heatmap_blank_for_missing_std_diff_and_rejects_duplicates(
     record: RunRecord,
 ) -> None:
     profiles = record.profiles.copy()
-    profiles.loc[0, "lift"] = math.inf
+    profiles.loc[0, "std_diff"] = math.nan  # a constant feature
+    profiles.loc[1, "std_diff"] = math.inf
+    profiles.loc[2, "lift"] = math.nan
     fig = profile_heatmap_figure(profiles, record.segments)
-    assert fig.data[0].z[0][0] is None
-    assert fig.data[0].text[0][0] == "20"
+    heat = fig.data[0]
+    assert heat.z[0][0] is None
+    assert heat.z[0][1] is None
+    assert heat.text[0][0] == "20"  # the mean is still shown
+    assert heat.customdata[0][0][3] == "n/a"
+    assert heat.customdata[0][2][2] == "n/a"
     with pytest.raises(SchemaError, match="segment 0, feature 'recency_days'"):
         profile_heatmap_figure(pd.concat([profiles, profiles.iloc[[0]]]), record.segments)
+
+
+def test_profile_heatmap_needs_std_diff(record: RunRecord) -> None:
+    with pytest.raises(SchemaError, match=r"profiles.*std_diff"):
+        profile_heatmap_figure(record.profiles.drop(columns="std_diff"), record.segments)
 
 
 def test_segment_labels_disambiguate_duplicates_and_blanks() -> None:

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from user_segmentation.errors import SchemaError, SegmentationError
+from user_segmentation.records import RunRecord
 from user_segmentation.report import atomic as atomic_module
 from user_segmentation.report import render_report, report_html
 from user_segmentation.report.html import SECTION_IDS
-from user_segmentation.store.records import RunRecord
 
 EVIL_ID = "<script>alert('x')</script>"
 
@@ -118,7 +118,7 @@ def test_k_selection_text(written) -> None:
 
 
 def test_segments_table(written) -> None:
-    _, page, _ = written
+    _, page, parsed = written
     table = page[page.index('<table class="segments">') :]
     table = table[: table.index("</table>")]
     rows = re.findall(r"<tr>(.*?)</tr>", table)[1:]
@@ -126,13 +126,20 @@ def test_segments_table(written) -> None:
     plain = [re.sub(r"<[^>]+>", "", re.sub(r"</td><td[^>]*>", "|", r)) for r in rows]
     assert len(plain) == 3
     assert plain[0] == (
-        "0|Loyal big spenders|12|40.0%|frequency ×2.00, monetary ×2.00, recency_days ×0.33"
+        "0|Loyal big spenders|12|40.0%|frequency +2.0 sd, monetary +2.0 sd, "
+        "&lt;i&gt;tenure&lt;/i&gt; +1.0 sd"
     )
     assert plain[1] == (
         "1|&lt;b&gt;Bargain&lt;/b&gt; &amp; hunters|10|33.3%|"
-        "monetary ×0.50, &lt;i&gt;tenure&lt;/i&gt; ×0.50, frequency ×0.80"
+        "&lt;i&gt;tenure&lt;/i&gt; −2.0 sd, monetary −1.0 sd, frequency −0.4 sd"
     )
-    assert plain[2].startswith("2|Dormant|8|26.7%|recency_days ×2.17")
+    assert plain[2] == (
+        "2|Dormant|8|26.7%|frequency −1.8 sd, recency_days +1.4 sd, monetary −1.4 sd"
+    )
+    # Above the average customer in red ("up"), below in blue ("down").
+    classes = re.findall(r'<span class="(up|down)">', table)
+    assert classes == ["up", "up", "up", "down", "down", "down", "down", "up", "down"]
+    assert "in standard deviations of the whole customer base" in parsed.text["segments"]
 
 
 def test_user_text_is_escaped(written) -> None:
@@ -168,6 +175,13 @@ def test_metadata_and_timings_at_the_end(written) -> None:
         "3.75",
     ):
         assert expected in text
+
+
+def test_profiles_section_explains_the_colour(written) -> None:
+    _, _, parsed = written
+    text = parsed.text["profiles"]
+    assert "standardised difference from the average customer" in text
+    assert "cell text: the segment mean" in text
 
 
 def test_report_is_deterministic(record: RunRecord) -> None:

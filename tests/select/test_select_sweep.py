@@ -11,8 +11,8 @@ from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silho
 
 from user_segmentation.cluster import fit_kmeans
 from user_segmentation.errors import DataQualityError, ModelError
+from user_segmentation.records import K_SCORE_COLUMNS
 from user_segmentation.select import KSelection, sweep_k
-from user_segmentation.store.records import K_SCORE_COLUMNS
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from user_segmentation.store.records import RunRecord
+from user_segmentation.records import RunRecord
 
 NAN = math.nan
 

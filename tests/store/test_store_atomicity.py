@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from user_segmentation.errors import StoreError
+from user_segmentation.records import RunRecord
 from user_segmentation.store import RunStore
-from user_segmentation.store.records import RunRecord
 
 TABLES = ["runs", "k_scores", "segments", "assignments", "profiles"]
 

@@ -11,8 +11,8 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine, event
 
+from user_segmentation.records import RunRecord
 from user_segmentation.store import RunStore
-from user_segmentation.store.records import RunRecord
 
 WAIT = 30.0  # generous guard against a deadlocked test, never a speed expectation
 

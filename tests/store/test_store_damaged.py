@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from user_segmentation.errors import StoreError
+from user_segmentation.records import RunRecord
 from user_segmentation.store import RunStore
-from user_segmentation.store.records import RunRecord
 
 
 def _filled_store(path: Path, new_record: Callable[..., RunRecord]) -> bytes:

@@ -14,14 +14,14 @@ import pandas as pd
 import pytest
 
 from user_segmentation.errors import StoreError
-from user_segmentation.store import LIST_COLUMNS, RunStore
-from user_segmentation.store.records import (
+from user_segmentation.records import (
     ASSIGNMENT_COLUMNS,
     K_SCORE_COLUMNS,
     PROFILE_COLUMNS,
     SEGMENT_COLUMNS,
     RunRecord,
 )
+from user_segmentation.store import LIST_COLUMNS, RunStore
 
 FRAMES = ["k_scores", "assignments", "segments", "profiles"]
 SECTIONS = ["meta", "quality", "selection", "model", "timings"]

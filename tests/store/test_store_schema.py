@@ -11,14 +11,14 @@ import pytest
 from sqlalchemy import create_engine, inspect
 
 from user_segmentation.errors import StoreError
-from user_segmentation.store import RunStore
-from user_segmentation.store.connection import make_engine, resolve_location
-from user_segmentation.store.records import (
+from user_segmentation.records import (
     ASSIGNMENT_COLUMNS,
     K_SCORE_COLUMNS,
     PROFILE_COLUMNS,
     SEGMENT_COLUMNS,
 )
+from user_segmentation.store import RunStore
+from user_segmentation.store.connection import make_engine, resolve_location
 from user_segmentation.store.schema import SCHEMA_VERSION, metadata
 
 

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from user_segmentation.pipeline.run import RunResult
-from user_segmentation.report import defining_traits
+from user_segmentation.report import defining_traits, format_trait
 
 #: Progress and errors go to stderr so stdout stays clean for results.
 err_console = Console(stderr=True)
@@ -58,17 +58,20 @@ def print_summary(result: RunResult) -> None:
     table.add_column("segment")
     table.add_column("customers", justify="right")
     table.add_column("share", justify="right")
-    table.add_column("defining traits (segment mean ÷ overall mean)")
+    table.add_column("defining traits (sd from the average customer)")
     traits = defining_traits(rec.profiles, n=3)
-    for row in rec.segments.itertuples(index=False):
-        described = ", ".join(f"{f} ×{lift:.2f}" for f, lift in traits.get(int(row.segment_id), []))
+    for seg in rec.segments.to_dict("records"):
+        described = ", ".join(format_trait(f, d) for f, d in traits.get(int(seg["segment_id"]), []))
         table.add_row(
-            str(row.segment_id), str(row.name), f"{row.size:,}", f"{row.share:.1%}", described
+            str(seg["segment_id"]),
+            str(seg["name"]),
+            f"{seg['size']:,}",
+            f"{seg['share']:.1%}",
+            described,
         )
     out_console.print(table)
     out_console.print(rec.selection.get("rationale", ""), style="dim")
-    out_console.print(
-        f"k-means vs Ward ({meta['hierarchical_method']}) agreement: ARI {meta['agreement_ari']:.3f}"
-    )
+    methods = f"{meta['primary_method']} vs {meta['secondary_method']}"
+    out_console.print(f"{methods} agreement: ARI {meta['agreement_ari']:.3f}")
     out_console.print(f"Report: {result.report_path}")
     out_console.print(f"Store:  {result.store_url}  (run {result.run_id})")

@@ -76,11 +76,15 @@ def _to_number(values: pd.Series, col: str, ids: pd.Series) -> pd.Series:
 
 
 def _to_datetime(values: pd.Series, col: str, fmt: str | None) -> pd.Series:
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.dt.tz_convert("UTC").dt.tz_localize(None)
     if pd.api.types.is_datetime64_any_dtype(values):
         return values
     text = values.astype("string").str.strip()
     text = text.mask(text == "")
-    parsed = pd.to_datetime(text, format=fmt or "ISO8601", errors="coerce")
+    # Everything in UTC: offsets may differ within a column (daylight saving), and naive
+    # values are read as UTC.
+    parsed = pd.to_datetime(text, format=fmt or "ISO8601", errors="coerce", utc=True)
     bad = parsed.isna() & text.notna()
     if bad.any():
         examples = text[bad].unique()[:3].tolist()
@@ -89,4 +93,4 @@ def _to_datetime(values: pd.Series, col: str, fmt: str | None) -> pd.Series:
             f"{fmt or 'ISO 8601 (YYYY-MM-DD)'}, e.g. {examples}; declare the format in the "
             "source's dates mapping"
         )
-    return parsed
+    return parsed.dt.tz_localize(None)

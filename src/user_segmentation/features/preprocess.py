@@ -81,6 +81,8 @@ class Preprocessor(TransformerMixin, BaseEstimator):
 
     def fit(self, X: pd.DataFrame, y: Any = None) -> Preprocessor:
         """Learn which columns to keep and their imputation, transform and scaling parameters."""
+        if not isinstance(X, pd.DataFrame):
+            raise SchemaError("Preprocessor needs a DataFrame with named feature columns")
         _require_columns(X, [*self.numeric, *self.categorical])
         self.dropped_: dict[str, str] = {}
         self.numeric_: list[str] = []
@@ -170,17 +172,18 @@ class Preprocessor(TransformerMixin, BaseEstimator):
     def to_state(self) -> dict[str, Any]:
         """The fitted state as JSON-ready data."""
         check_is_fitted(self, "feature_names_out_")
+        params = self.get_params()
         return {
-            "params": self.get_params(),
-            "numeric": self.numeric_,
-            "medians": self.medians_,
-            "logged": self.logged_,
-            "means": self.means_,
-            "scales": self.scales_,
-            "categorical": self.categorical_,
-            "levels": self.levels_,
-            "dropped": self.dropped_,
-            "feature_names_out": self.feature_names_out_,
+            "params": {k: list(v) if isinstance(v, tuple | list) else v for k, v in params.items()},
+            "numeric": list(self.numeric_),
+            "medians": list(self.medians_),
+            "logged": list(self.logged_),
+            "means": list(self.means_),
+            "scales": list(self.scales_),
+            "categorical": list(self.categorical_),
+            "levels": [list(lv) for lv in self.levels_],
+            "dropped": dict(self.dropped_),
+            "feature_names_out": list(self.feature_names_out_),
         }
 
     @classmethod

@@ -75,7 +75,8 @@ def build_feature_table(data: Integrated, spec: FeatureSpec) -> tuple[pd.DataFra
         first = pd.to_datetime(log[spec.transaction_columns.timestamp]).min()
         history_days = (pd.Timestamp(spec.as_of) - first).total_seconds() / 86400.0
         fills = {"frequency": 0, "monetary": 0.0, "avg_order_value": 0.0, "return_rate": 0.0}
-        fills["recency_days"] = round(float(history_days), 9) if pd.notna(first) else 0.0
+        # Never negative, even when as_of precedes every line of the log.
+        fills["recency_days"] = round(max(float(history_days), 0.0), 9) if pd.notna(first) else 0.0
         table = table.fillna(value=fills)
         table["frequency"] = table["frequency"].astype("int64")
         info[spec.transactions_source] = counts

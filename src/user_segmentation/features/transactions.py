@@ -99,24 +99,32 @@ def transaction_features(
     con = duckdb.connect()
     try:
         con.register("log", lines)
+        # Cast once, so text columns (as read from CSV) work like typed ones.
+        con.execute(
+            f"""
+            CREATE TEMP VIEW lines AS
+            SELECT {cust} AS customer_id, {order}::VARCHAR AS order_id,
+                   CAST({ts} AS TIMESTAMP) AS ts, CAST({amount} AS DOUBLE) AS amount
+            FROM log
+            """
+        )
         params = [pd.Timestamp(as_of).to_pydatetime()]
         counts_row = con.execute(
-            f"""
+            """
             SELECT count(*) AS n,
-                   count(*) FILTER (WHERE {ts} > ?::TIMESTAMP) AS future,
-                   count(*) FILTER (WHERE {amount} = 0 OR {amount} IS NULL) AS zero_amount
-            FROM log
+                   count(*) FILTER (WHERE ts > $1::TIMESTAMP) AS future,
+                   count(*) FILTER (WHERE ts IS NULL) AS undated,
+                   count(*) FILTER (WHERE ts <= $1::TIMESTAMP AND coalesce(amount, 0) = 0)
+                       AS zero_amount
+            FROM lines
             """,
             params,
         ).fetchone()
         assert counts_row is not None
         features = con.execute(
-            f"""
+            """
             WITH l AS (
-                SELECT {cust} AS customer_id, {order} AS order_id, {ts}::TIMESTAMP AS ts,
-                       ({amount})::DOUBLE AS amount
-                FROM log
-                WHERE {ts} <= $1::TIMESTAMP AND {amount} <> 0
+                SELECT * FROM lines WHERE ts <= $1::TIMESTAMP AND amount <> 0
             )
             SELECT customer_id,
                    date_diff('second', max(ts) FILTER (WHERE amount > 0), $1::TIMESTAMP)
@@ -149,8 +157,13 @@ def transaction_features(
     ].round(9)
     features["frequency"] = features["frequency"].astype("int64")
     features["customer_id"] = features["customer_id"].astype("string")
-    n, future, zero = (int(v) for v in counts_row)
-    counts = {"lines": n, "future_lines_excluded": future, "zero_amount_lines_excluded": zero}
+    n, future, undated, zero = (int(v) for v in counts_row)
+    counts = {
+        "lines": n,
+        "future_lines_excluded": future,
+        "undated_lines_excluded": undated,
+        "zero_amount_lines_excluded": zero,
+    }
     logger.info("transaction features for %d customers from %d lines", len(features), n)
     return features, counts
 

@@ -201,6 +201,11 @@ def _one_row_per_customer(frame: pd.DataFrame, src: SourceTable) -> tuple[pd.Dat
         )
     if src.latest_by not in frame.columns:
         raise SchemaError(f"{src.origin or src.name}: latest_by column '{src.latest_by}' not found")
-    ordered = frame.sort_values([CUSTOMER_ID, src.latest_by], kind="stable")
+    # Undated rows sort first so a dated row wins; ties on the date are broken by the other
+    # columns, so the kept row does not depend on the source's row order.
+    others = [c for c in frame.columns if c not in (CUSTOMER_ID, src.latest_by)]
+    ordered = frame.sort_values(
+        [CUSTOMER_ID, src.latest_by, *others], kind="stable", na_position="first"
+    )
     kept = ordered.drop_duplicates(CUSTOMER_ID, keep="last")
     return kept, len(frame) - len(kept)

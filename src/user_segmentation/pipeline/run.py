@@ -30,12 +30,12 @@ from user_segmentation.features.table import EventAggregate, FeatureSpec, build_
 from user_segmentation.features.transactions import TransactionColumns
 from user_segmentation.integrate.combine import CUSTOMER_ID, Integrated, SourceTable, integrate
 from user_segmentation.profile.profiles import profile_table, segment_table
+from user_segmentation.records import ASSIGNMENT_COLUMNS
 from user_segmentation.reduce.pca import PcaModel, fit_pca
 from user_segmentation.report import render_report
 from user_segmentation.select import sweep_k
 from user_segmentation.sources import file_fingerprint, read_source
 from user_segmentation.store import RunRecord, RunStore
-from user_segmentation.store.records import ASSIGNMENT_COLUMNS
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from user_segmentation.errors import SchemaError
-from user_segmentation.store.records import PROFILE_COLUMNS, SEGMENT_COLUMNS
+from user_segmentation.records import PROFILE_COLUMNS, SEGMENT_COLUMNS
 
 
 def segment_table(segment_ids: np.ndarray, names: dict[int, str] | None = None) -> pd.DataFrame:
@@ -92,7 +92,7 @@ def profile_table(
     Returns
     -------
     pandas.DataFrame
-        :data:`~user_segmentation.store.records.PROFILE_COLUMNS`, segments ascending, features
+        :data:`~user_segmentation.records.PROFILE_COLUMNS`, segments ascending, features
         in the order given (numeric first, then each categorical's levels sorted). ``lift`` is
         the segment mean divided by the overall mean (NaN when the overall mean is 0).
         ``std_diff`` is (segment mean − overall mean) / overall standard deviation, the

@@ -81,8 +81,9 @@ def fit_pca(
     if ratio.sum() <= 0:
         raise DataQualityError("all customers have identical features: nothing to segment")
     cumulative = np.cumsum(ratio)
-    keep = d if variance >= 1 else int(np.searchsorted(cumulative, variance - 1e-12) + 1)
-    keep = max(1, min(keep, d))
+    n_max = len(ratio)  # PCA gives at most min(n, d) components
+    keep = n_max if variance >= 1 else int(np.searchsorted(cumulative, variance - 1e-12) + 1)
+    keep = max(1, min(keep, n_max))
     comps = pca.components_[:keep].copy()
     signs = np.sign(comps[np.arange(keep), np.abs(comps).argmax(axis=1)])
     comps *= signs[:, None]

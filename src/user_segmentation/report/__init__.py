@@ -1,6 +1,6 @@
 """Report stage: Plotly figures of a run and its self-contained HTML report.
 
-Everything here reads a :class:`~user_segmentation.store.records.RunRecord` and nothing else.
+Everything here reads a :class:`~user_segmentation.records.RunRecord` and nothing else.
 """
 
 from user_segmentation.report.figures import (
@@ -11,10 +11,12 @@ from user_segmentation.report.figures import (
     stratified_sample,
 )
 from user_segmentation.report.html import render_report, report_html
-from user_segmentation.report.traits import defining_traits
+from user_segmentation.report.traits import defining_traits, format_std_diff, format_trait
 
 __all__ = [
     "defining_traits",
+    "format_std_diff",
+    "format_trait",
     "k_selection_figure",
     "pca_scatter_figure",
     "profile_heatmap_figure",

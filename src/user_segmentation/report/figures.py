@@ -480,7 +480,7 @@ def profile_heatmap_figure(profiles: pd.DataFrame, segments: pd.DataFrame) -> go
             np.vectorize(lambda v: f"{v:.2f}" if math.isfinite(v) else "n/a", otypes=[object])(
                 lift
             ),
-            np.vectorize(format_std_diff, otypes=[object])(std_diff),
+            np.vectorize(lambda v: format_std_diff(v, digits=2), otypes=[object])(std_diff),
         ]
     )
     fig = go.Figure(

@@ -16,6 +16,7 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
+from user_segmentation.records import RunRecord
 from user_segmentation.report.atomic import write_text_atomic
 from user_segmentation.report.figures import (
     k_selection_figure,
@@ -26,9 +27,8 @@ from user_segmentation.report.figures import (
 from user_segmentation.report.labels import segment_labels
 from user_segmentation.report.structure import format_scalar
 from user_segmentation.report.structure import to_html as structure_html
-from user_segmentation.report.traits import defining_traits
+from user_segmentation.report.traits import defining_traits, format_trait
 from user_segmentation.report.validation import require_columns
-from user_segmentation.store.records import RunRecord
 
 logger = logging.getLogger(__name__)
 
@@ -188,8 +188,9 @@ def _segments_table(record: RunRecord) -> str:
     ):
         seg = int(seg_id)
         trait_html = ", ".join(
-            f'<span class="{"up" if lift > 1 else "down"}">{_esc(feature)} ×{lift:.2f}</span>'
-            for feature, lift in traits.get(seg, [])
+            f'<span class="{"up" if std_diff > 0 else "down"}">'
+            f"{_esc(format_trait(feature, std_diff))}</span>"
+            for feature, std_diff in traits.get(seg, [])
         )
         size_num = _num(size)
         size_text = f"{int(size_num):,}" if size_num is not None else "—"
@@ -202,7 +203,10 @@ def _segments_table(record: RunRecord) -> str:
         )
     return (
         "<p>Defining traits are the three features whose segment mean departs most from the "
-        "overall mean (largest |lift − 1|, where lift = segment mean ÷ overall mean).</p>"
+        "overall mean, measured in standard deviations of the whole customer base "
+        "(standardised difference = (segment mean − overall mean) ÷ overall standard "
+        "deviation): “+1.8 sd” is well above the average customer, “−1.2 sd” below. "
+        "Constant features are left out.</p>"
         '<table class="segments"><thead><tr><th>id</th><th>name</th><th>customers</th>'
         "<th>share</th><th>defining traits</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
@@ -250,7 +254,7 @@ def report_html(record: RunRecord, *, max_points: int = 5_000) -> str:
     Examples
     --------
     >>> import pandas as pd
-    >>> from user_segmentation.store.records import RunRecord
+    >>> from user_segmentation.records import RunRecord
     >>> record = RunRecord(
     ...     meta={"project": "demo", "k": 2, "n_customers": 2}, quality={},
     ...     selection={"recommended_k": 2, "elbow_k": None, "rationale": "Only k = 2 fits."},
@@ -263,7 +267,7 @@ def report_html(record: RunRecord, *, max_points: int = 5_000) -> str:
     ...                            "size": [1, 1], "share": [0.5, 0.5]}),
     ...     profiles=pd.DataFrame({"segment_id": [0, 1], "feature": ["spend", "spend"],
     ...                            "mean": [1.0, 3.0], "overall_mean": [2.0, 2.0],
-    ...                            "lift": [0.5, 1.5]}),
+    ...                            "lift": [0.5, 1.5], "std_diff": [-1.0, 1.0]}),
     ... )
     >>> page = report_html(record)
     >>> page.startswith("<!DOCTYPE html>"), "Segmentation report: demo" in page
@@ -304,8 +308,10 @@ def report_html(record: RunRecord, *, max_points: int = 5_000) -> str:
         "pca": ("Customers on the principal components", pca_div),
         "profiles": (
             "Segment profiles",
-            "<p>Colour: lift over the average customer (red above, blue below); "
-            "cell text: the segment mean.</p>" + heatmap_div,
+            "<p>Colour: standardised difference from the average customer, in standard "
+            "deviations (red above, blue below; blank for a constant feature); cell text: the "
+            "segment mean. Hover a cell for the overall mean and lift (segment mean ÷ "
+            "overall mean).</p>" + heatmap_div,
         ),
         "quality": ("Data quality", structure_html(record.quality)),
         "metadata": (
@@ -362,7 +368,7 @@ def render_report(record: RunRecord, path: str | Path, *, max_points: int = 5_00
     --------
     >>> import tempfile, pathlib
     >>> import pandas as pd
-    >>> from user_segmentation.store.records import RunRecord
+    >>> from user_segmentation.records import RunRecord
     >>> record = RunRecord(
     ...     meta={"project": "demo"}, quality={}, selection={"recommended_k": 2},
     ...     model={}, timings={},
@@ -374,7 +380,7 @@ def render_report(record: RunRecord, path: str | Path, *, max_points: int = 5_00
     ...                            "size": [1, 1], "share": [0.5, 0.5]}),
     ...     profiles=pd.DataFrame({"segment_id": [0, 1], "feature": ["spend", "spend"],
     ...                            "mean": [1.0, 3.0], "overall_mean": [2.0, 2.0],
-    ...                            "lift": [0.5, 1.5]}),
+    ...                            "lift": [0.5, 1.5], "std_diff": [-1.0, 1.0]}),
     ... )
     >>> out = render_report(record, pathlib.Path(tempfile.mkdtemp()) / "run.html")
     >>> out.stat().st_size > 1_000_000  # plotly.js is inlined

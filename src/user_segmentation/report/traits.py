@@ -12,22 +12,29 @@ from user_segmentation.report.validation import require_columns
 _MINUS = "\N{MINUS SIGN}"
 
 
-def format_std_diff(value: float) -> str:
+def format_std_diff(value: float, digits: int = 1) -> str:
     """Format a standardised difference as a signed number of standard deviations.
 
-    One decimal, an explicit ``+`` above the average and a true minus sign below it; a value
-    that rounds to zero has no sign, and a missing one shows as ``n/a``.
+    An explicit ``+`` above the average and a true minus sign below it; a value that rounds
+    to zero has no sign, and a missing one shows as ``n/a``.
+
+    Parameters
+    ----------
+    value
+        The standardised difference.
+    digits
+        Decimals shown.
 
     Examples
     --------
     >>> format_std_diff(1.8), format_std_diff(-1.23), format_std_diff(0.04)
     ('+1.8 sd', '−1.2 sd', '0.0 sd')
-    >>> format_std_diff(float("nan"))
-    'n/a'
+    >>> format_std_diff(-1.234, digits=2), format_std_diff(float("nan"))
+    ('−1.23 sd', 'n/a')
     """
     if not math.isfinite(value):
         return "n/a"
-    text = f"{abs(value):.1f}"
+    text = f"{abs(value):.{digits}f}"
     if float(text) == 0.0:
         return f"{text} sd"
     return f"{'+' if value > 0 else _MINUS}{text} sd"
@@ -84,9 +91,7 @@ def defining_traits(profiles: pd.DataFrame, n: int = 3) -> dict[int, list[tuple[
         {
             "segment_id": profiles["segment_id"].astype(int).to_numpy(),
             "feature": profiles["feature"].astype(str).to_numpy(),
-            "std_diff": pd.to_numeric(profiles["std_diff"], errors="coerce").to_numpy(
-                dtype=float
-            ),
+            "std_diff": pd.to_numeric(profiles["std_diff"], errors="coerce").to_numpy(dtype=float),
             "rank": profiles["feature"].map(feature_rank).to_numpy(),
         }
     )

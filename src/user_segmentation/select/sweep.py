@@ -14,9 +14,9 @@ from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
 from user_segmentation.cluster.kmeans import kmeans_on_sorted
 from user_segmentation.cluster.sorted_rows import sort_rows
 from user_segmentation.errors import DataQualityError, ModelError
+from user_segmentation.records import K_SCORE_COLUMNS
 from user_segmentation.select.consensus import kneedle_elbow, recommend_k
 from user_segmentation.select.silhouette import silhouette_many
-from user_segmentation.store.records import K_SCORE_COLUMNS
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ class KSelection:
     Attributes
     ----------
     scores : pandas.DataFrame
-        One row per k, columns :data:`~user_segmentation.store.records.K_SCORE_COLUMNS`.
+        One row per k, columns :data:`~user_segmentation.records.K_SCORE_COLUMNS`.
     elbow_k : int or None
         Kneedle elbow of the inertia curve; ``None`` when there is none.
     recommended_k : int

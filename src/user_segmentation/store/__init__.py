@@ -8,7 +8,7 @@ Examples
 True
 """
 
-from user_segmentation.store.records import (
+from user_segmentation.records import (
     ASSIGNMENT_COLUMNS,
     K_SCORE_COLUMNS,
     PROFILE_COLUMNS,

@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Engine, Table, func, inspect, select
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from user_segmentation.errors import StoreError
+from user_segmentation.records import RunRecord
 from user_segmentation.store.connection import (
     REMEDY,
     WRITE_OPTION,
@@ -33,7 +34,6 @@ from user_segmentation.store.connection import (
     make_engine,
     resolve_location,
 )
-from user_segmentation.store.records import RunRecord
 from user_segmentation.store.schema import (
     FRAME_TABLES,
     JSON_COLUMNS,
@@ -162,7 +162,7 @@ class RunStore:
         Examples
         --------
         >>> import pandas as pd
-        >>> from user_segmentation.store.records import (
+        >>> from user_segmentation.records import (
         ...     ASSIGNMENT_COLUMNS, K_SCORE_COLUMNS, PROFILE_COLUMNS, SEGMENT_COLUMNS)
         >>> record = RunRecord(
         ...     meta={"project": "demo"}, quality={}, selection={}, model={}, timings={},
@@ -220,7 +220,7 @@ class RunStore:
         Returns
         -------
         RunRecord
-            With ``run_id`` set; frames have the :mod:`~user_segmentation.store.records`
+            With ``run_id`` set; frames have the :mod:`~user_segmentation.records`
             columns in order, rows in saved order, a fresh ``RangeIndex``.
 
         Raises

@@ -34,7 +34,7 @@ from sqlalchemy import (
     Text,
 )
 
-from user_segmentation.store.records import (
+from user_segmentation.records import (
     ASSIGNMENT_COLUMNS,
     K_SCORE_COLUMNS,
     PROFILE_COLUMNS,
@@ -163,7 +163,7 @@ profiles = Table(
 )
 
 #: Per-run tables in the order they are written (parents before children) and the
-#: :mod:`~user_segmentation.store.records` columns each one holds, in frame order.
+#: :mod:`~user_segmentation.records` columns each one holds, in frame order.
 FRAME_TABLES: dict[str, tuple[Table, list[str]]] = {
     "k_scores": (k_scores, K_SCORE_COLUMNS),
     "segments": (segments, SEGMENT_COLUMNS),
