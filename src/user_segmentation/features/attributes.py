@@ -36,8 +36,8 @@ def attribute_features(
     --------
     >>> c = pd.DataFrame({"customer_id": ["a"], "age": ["41"], "since": ["2024-01-01"]})
     >>> attribute_features(c, numeric=["age"], dates={"since": None},
-    ...                    as_of=datetime(2024, 1, 31)).iloc[0].tolist()
-    ['a', 41.0, 30.0]
+    ...                    as_of=datetime(2024, 1, 31)).to_dict("records")
+    [{'customer_id': 'a', 'age': 41.0, 'days_since_since': 30.0}]
     """
     dates = dict(dates or {})
     wanted = [*numeric, *categorical, *dates]
