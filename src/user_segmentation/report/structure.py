@@ -13,6 +13,7 @@ shape rather than by name:
 
 from __future__ import annotations
 
+import contextlib
 import html
 import math
 from collections.abc import Mapping, Sequence
@@ -48,10 +49,8 @@ def format_scalar(value: Any) -> str:
     # numpy scalars and the like expose .item(); format them as the Python value.
     item = getattr(value, "item", None)
     if callable(item) and not isinstance(value, str):
-        try:
+        with contextlib.suppress(TypeError, ValueError):  # not a scalar after all: plain str()
             return format_scalar(item())
-        except (TypeError, ValueError):
-            pass
     return str(value)
 
 

@@ -24,7 +24,7 @@ _READ_ERRORS = (OSError, EOFError, zlib.error)
 
 
 class _DuplicateKeyError(ValueError):
-    pass
+    """A JSON object names the same key twice (json.loads would silently keep the last)."""
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
