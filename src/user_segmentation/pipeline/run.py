@@ -255,7 +255,6 @@ def run_project(config: ProjectConfig, *, progress: Progress | None = None) -> R
     report_path = config.resolve(config.report.path)
     with stage("report"):
         render_report(record, report_path)
-    record.timings.update(timings)
     return RunResult(record=record, run_id=run_id, store_url=store_url, report_path=report_path)
 
 
