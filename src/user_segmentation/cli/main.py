@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -93,21 +95,17 @@ def run(
 
 
 def _run(project: Path, progress: StageProgress) -> RunResult:
+    # Imported here so that `segment --help` does not load scikit-learn, DuckDB and Plotly.
     from user_segmentation.pipeline.run import run_project
 
     return run_project(load_config(project), progress=progress)
 
 
-class _errors:
+@contextmanager
+def _errors() -> Iterator[None]:
     """Turn our own errors into a one-line message and the error's exit code."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object
-    ) -> Literal[False]:
-        if isinstance(exc, SegmentationError):
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
-            raise typer.Exit(code=exc.exit_code)
-        return False
+    try:
+        yield
+    except SegmentationError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(code=exc.exit_code) from None

@@ -114,7 +114,7 @@ def generate_demo(
         truth=truth_dir / "personas.csv",
     )
     say("orders")
-    _write_orders(_orders(rng, base, end), files.orders)
+    _orders(rng, base, end).to_parquet(files.orders, index=False)
     say("CRM customers")
     _crm(rng, base).to_csv(files.crm, index=False)
     say("web engagement")
@@ -331,10 +331,6 @@ def _loyalty(rng: np.random.Generator, base: pd.DataFrame, end: pd.Timestamp) ->
         }
     )
     return members[enrolled].reset_index(drop=True)
-
-
-def _write_orders(orders: pd.DataFrame, path: Path) -> None:
-    orders.to_parquet(path, index=False)
 
 
 def _write_sqlite(table: pd.DataFrame, path: Path, name: str) -> None:

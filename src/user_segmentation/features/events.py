@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 
 from user_segmentation.errors import SchemaError
-from user_segmentation.features.transactions import _q
+from user_segmentation.features.sql import quote_identifier as _q
 
 
 def event_features(

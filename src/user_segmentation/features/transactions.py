@@ -23,6 +23,7 @@ import duckdb
 import pandas as pd
 
 from user_segmentation.errors import SchemaError
+from user_segmentation.features.sql import quote_identifier as _q
 
 logger = logging.getLogger(__name__)
 
@@ -166,8 +167,3 @@ def transaction_features(
     }
     logger.info("transaction features for %d customers from %d lines", len(features), n)
     return features, counts
-
-
-def _q(identifier: str) -> str:
-    """Quote a column name for DuckDB (double quotes, embedded quotes doubled)."""
-    return '"' + identifier.replace('"', '""') + '"'

@@ -22,7 +22,7 @@ import pandas as pd
 from sklearn.metrics import adjusted_rand_score
 
 from user_segmentation import __version__
-from user_segmentation.cluster import align_to, fit_kmeans, fit_ward, nearest_two
+from user_segmentation.cluster import Clustering, align_to, fit_kmeans, fit_ward, nearest_two
 from user_segmentation.config import ProjectConfig, SourceConfig
 from user_segmentation.errors import ConfigError, DataQualityError
 from user_segmentation.features.preprocess import Preprocessor
@@ -33,7 +33,7 @@ from user_segmentation.profile.profiles import profile_table, segment_table
 from user_segmentation.records import ASSIGNMENT_COLUMNS
 from user_segmentation.reduce.pca import PcaModel, fit_pca
 from user_segmentation.report import render_report
-from user_segmentation.select import sweep_k
+from user_segmentation.select import KSelection, sweep_k
 from user_segmentation.sources import file_fingerprint, read_source
 from user_segmentation.store import RunRecord, RunStore
 
@@ -164,7 +164,6 @@ def run_project(config: ProjectConfig, *, progress: Progress | None = None) -> R
     timings = p.timings
     stage = _Stages(progress, timings)
     features, Z, pre, pca = p.features, p.Z, p.preprocessor, p.pca
-    n_customers = len(features)
     m = config.model
     with stage("select"):
         selection = sweep_k(
@@ -180,9 +179,7 @@ def run_project(config: ProjectConfig, *, progress: Progress | None = None) -> R
         km = fit_kmeans(Z, k, random_state=config.seed, n_init=m.n_init)
         ward = fit_ward(Z, k, random_state=config.seed, exact_max=m.ward_exact_max)
         primary, secondary = (km, ward) if m.primary == "kmeans" else (ward, km)
-        secondary_labels = align_to(primary.labels, secondary.labels)
         agreement = float(adjusted_rand_score(primary.labels, secondary.labels))
-        _, distance, margin = nearest_two(Z, primary.centroids)
     segment_ids = primary.labels + 1  # ids shown to people start at 1
     with stage("profile"):
         segments = segment_table(segment_ids)
@@ -190,62 +187,26 @@ def run_project(config: ProjectConfig, *, progress: Progress | None = None) -> R
             features, segment_ids, numeric=p.numeric, categorical=p.categorical
         )
 
-    pcs = np.full((n_customers, 3), np.nan)
-    pcs[:, : min(3, Z.shape[1])] = Z[:, :3]
-    assignments = pd.DataFrame(
-        {
-            "customer_id": features[CUSTOMER_ID].astype(str).to_numpy(),
-            "segment_id": segment_ids.astype("int64"),
-            "secondary_segment_id": (secondary_labels + 1).astype("int64"),
-            "distance": distance,
-            "margin": margin,
-            "pc1": pcs[:, 0],
-            "pc2": pcs[:, 1],
-            "pc3": pcs[:, 2],
-        }
-    )[ASSIGNMENT_COLUMNS]
-    quality = dict(p.data.quality)
-    quality["preprocessing"] = {
-        "dropped_features": pre.dropped_,
-        "log_scaled": [c for c, lg in zip(pre.numeric_, pre.logged_, strict=True) if lg],
-    }
-    meta: dict[str, Any] = {
-        "project": config.project,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "config_hash": config.fingerprint(),
-        "input_fingerprint": _combined(p.fingerprints),
-        "source_fingerprints": p.fingerprints,
-        "package_version": __version__,
-        "seed": config.seed,
-        "engine": "local",
-        "as_of": p.spec.as_of.isoformat(),
-        "n_customers": n_customers,
-        "k": k,
-        "k_source": "recommended" if m.k == "auto" else "configured",
-        "primary_method": primary.method,
-        "secondary_method": secondary.method,
-        "agreement_ari": round(agreement, 6),
-        "silhouette_method": selection.silhouette_method,
-        "silhouette_sample_size": selection.silhouette_sample_size,
-        "hierarchical_method": "exact" if ward.method == "ward-exact" else "two-step",
-        "n_components": pca.n_components,
-        "explained_variance": round(float(pca.explained_variance_ratio.sum()), 6),
-        "basis_features": [*pre.numeric, *pre.categorical],
-    }
-    model_state = {
-        "preprocessor": pre.to_state(),
-        "pca": pca.to_state(),
-        "centroids": primary.centroids.tolist(),
-        "segment_ids": list(range(1, k + 1)),
-    }
+    secondary_ids = align_to(primary.labels, secondary.labels) + 1
     record = RunRecord(
-        meta=meta,
-        quality=quality,
+        meta=_meta(config, p, selection, k, primary, secondary, agreement),
+        quality={
+            **p.data.quality,
+            "preprocessing": {
+                "dropped_features": pre.dropped_,
+                "log_scaled": [c for c, lg in zip(pre.numeric_, pre.logged_, strict=True) if lg],
+            },
+        },
         selection=selection.to_dict(),
-        model=model_state,
+        model={
+            "preprocessor": pre.to_state(),
+            "pca": pca.to_state(),
+            "centroids": primary.centroids.tolist(),
+            "segment_ids": list(range(1, k + 1)),
+        },
         timings=timings,
         k_scores=selection.scores,
-        assignments=assignments,
+        assignments=_assignments(features[CUSTOMER_ID], Z, segment_ids, secondary_ids, primary),
         segments=segments,
         profiles=profiles,
     )
@@ -256,6 +217,69 @@ def run_project(config: ProjectConfig, *, progress: Progress | None = None) -> R
     with stage("report"):
         render_report(record, report_path)
     return RunResult(record=record, run_id=run_id, store_url=store_url, report_path=report_path)
+
+
+def _assignments(
+    customer_ids: pd.Series,
+    Z: np.ndarray,
+    segment_ids: np.ndarray,
+    secondary_ids: np.ndarray,
+    primary: Clustering,
+) -> pd.DataFrame:
+    """One row per customer: segment, the other method's segment, distance, margin, PCs."""
+    _, distance, margin = nearest_two(Z, primary.centroids)
+    pcs = np.full((len(Z), 3), np.nan)  # NaN where fewer than 3 components were kept
+    pcs[:, : min(3, Z.shape[1])] = Z[:, :3]
+    return pd.DataFrame(
+        {
+            "customer_id": customer_ids.astype(str).to_numpy(),
+            "segment_id": segment_ids.astype("int64"),
+            "secondary_segment_id": secondary_ids.astype("int64"),
+            "distance": distance,
+            "margin": margin,
+            "pc1": pcs[:, 0],
+            "pc2": pcs[:, 1],
+            "pc3": pcs[:, 2],
+        }
+    )[ASSIGNMENT_COLUMNS]
+
+
+def _meta(
+    config: ProjectConfig,
+    p: Prepared,
+    selection: KSelection,
+    k: int,
+    primary: Clustering,
+    secondary: Clustering,
+    agreement: float,
+) -> dict[str, Any]:
+    """The run's flat facts (see :class:`~user_segmentation.records.RunRecord`)."""
+    ward = primary if primary.method.startswith("ward") else secondary
+    return {
+        "project": config.project,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "config_hash": config.fingerprint(),
+        "input_fingerprint": _text_hash(
+            "\n".join(f"{name}:{digest}" for name, digest in sorted(p.fingerprints.items()))
+        ),
+        "source_fingerprints": p.fingerprints,
+        "package_version": __version__,
+        "seed": config.seed,
+        "engine": "local",
+        "as_of": p.spec.as_of.isoformat(),
+        "n_customers": len(p.features),
+        "k": k,
+        "k_source": "recommended" if config.model.k == "auto" else "configured",
+        "primary_method": primary.method,
+        "secondary_method": secondary.method,
+        "agreement_ari": round(agreement, 6),
+        "silhouette_method": selection.silhouette_method,
+        "silhouette_sample_size": selection.silhouette_sample_size,
+        "hierarchical_method": "exact" if ward.method == "ward-exact" else "two-step",
+        "n_components": p.pca.n_components,
+        "explained_variance": round(float(p.pca.explained_variance_ratio.sum()), 6),
+        "basis_features": [*p.preprocessor.numeric, *p.preprocessor.categorical],
+    }
 
 
 def _read_sources(config: ProjectConfig) -> tuple[list[SourceTable], dict[str, str]]:
@@ -347,10 +371,6 @@ def _feature_roles(
         [c for c in basis if c in numeric],
         [c for c in basis if c in categorical],
     )
-
-
-def _combined(fingerprints: dict[str, str]) -> str:
-    return _text_hash("\n".join(f"{k}:{v}" for k, v in sorted(fingerprints.items())))
 
 
 def _text_hash(text: str) -> str:

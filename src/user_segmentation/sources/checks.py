@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from user_segmentation.errors import EmptyInputError, SchemaError
-from user_segmentation.sources.ids import ID_DTYPE, ids_to_string, value_text
+from user_segmentation.sources.ids import ids_to_string, value_text
 
 
 def clean_names(raw: Iterable[Any], label: str) -> list[str]:
@@ -29,11 +29,7 @@ def clean_names(raw: Iterable[Any], label: str) -> list[str]:
     >>> clean_names([" id ", "amount", None], "a.csv")
     ['id', 'amount', 'Unnamed: 2']
     """
-    names: list[str] = []
-    for i, value in enumerate(raw):
-        text = value_text(value)
-        text = text.strip() if text is not None else ""
-        names.append(text or f"Unnamed: {i}")
+    names = [(value_text(v) or "").strip() or f"Unnamed: {i}" for i, v in enumerate(raw)]
     seen: dict[str, list[int]] = {}
     for i, name in enumerate(names):
         seen.setdefault(name, []).append(i + 1)
@@ -82,8 +78,7 @@ def frame_from_rows(
     >>> df["id"].tolist()
     ['12345678901234567', <NA>]
     """
-    data: Any = list(rows)
-    frame = pd.DataFrame.from_records(data, columns=list(columns), coerce_float=coerce_float)
+    frame = pd.DataFrame.from_records(list(rows), columns=list(columns), coerce_float=coerce_float)
     for position, name in enumerate(columns):
         if name in id_columns:
             frame[name] = ids_to_string([row[position] for row in rows])
@@ -119,8 +114,8 @@ def finalize(
     """Apply the checks every source gets after reading.
 
     Column names are stripped (and must stay unique), every required and id column must be
-    present, id columns become ``string`` dtype and the index becomes a plain RangeIndex
-    (a named index, e.g. one restored from Parquet metadata, becomes a column first).
+    present and id columns become ``string`` dtype. The readers already give a plain
+    RangeIndex, so the index is left as it is.
 
     Raises
     ------
@@ -142,9 +137,6 @@ def finalize(
     user_segmentation.errors.SchemaError: a.csv: required column 'x' missing; similar: 'X1' ...
     """
     out = frame.copy(deep=False)  # the caller's frame keeps its own labels
-    if not _is_plain_index(out.index):
-        named = any(n is not None for n in out.index.names)
-        out = out.reset_index(drop=not named)
     out.columns = pd.Index(clean_names(out.columns, label))
     missing_problems = _missing_columns(list(out.columns), [*id_columns, *required_columns])
     if missing_problems:
@@ -155,18 +147,8 @@ def finalize(
         )
     require_rows(out, label)
     for name in dict.fromkeys(id_columns):
-        if out[name].dtype != ID_DTYPE:
-            out[name] = ids_to_string(out[name])
+        out[name] = ids_to_string(out[name])
     return out
-
-
-def _is_plain_index(index: pd.Index) -> bool:
-    return (
-        isinstance(index, pd.RangeIndex)
-        and index.start == 0
-        and index.step == 1
-        and index.name is None
-    )
 
 
 def _missing_columns(columns: list[str], wanted: Sequence[str]) -> list[str]:

@@ -7,8 +7,6 @@ from pathlib import Path
 
 from user_segmentation.errors import SourceError
 
-_CHUNK = 1 << 20
-
 
 def file_fingerprint(path: str | Path) -> str:
     """Return the SHA-256 of a file's bytes as 64 hex digits, reading it in chunks.
@@ -40,11 +38,9 @@ def file_fingerprint(path: str | Path) -> str:
     'ba7816bf8f01cfea'
     """
     p = Path(path)
-    digest = hashlib.sha256()
     try:
         with open(p, "rb") as fh:
-            while chunk := fh.read(_CHUNK):
-                digest.update(chunk)
+            digest = hashlib.file_digest(fh, "sha256")
     except FileNotFoundError as exc:
         raise SourceError(f"{p}: file not found") from exc
     except IsADirectoryError as exc:

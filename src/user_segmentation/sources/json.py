@@ -38,10 +38,15 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return record
 
 
-def read_jsonl(
-    path: Path, label: str, *, id_columns: Sequence[str] = (), encoding: str | None = None
+def read_json(
+    path: Path,
+    label: str,
+    *,
+    lines: bool = False,
+    id_columns: Sequence[str] = (),
+    encoding: str | None = None,
 ) -> pd.DataFrame:
-    """Read a JSON Lines file: one JSON object per line, blank lines ignored.
+    """Read flat JSON records: an array of objects, or JSON Lines with ``lines=True``.
 
     Parameters
     ----------
@@ -49,6 +54,9 @@ def read_jsonl(
         The file (gzip content is decompressed).
     label
         Name used in messages.
+    lines
+        ``True`` for JSON Lines (one object per line, blank lines ignored); ``False`` for a
+        file holding one array of objects.
     id_columns
         Fields returned as text (``12345678901234567`` stays exact).
     encoding
@@ -63,87 +71,54 @@ def read_jsonl(
     Raises
     ------
     SourceError
-        On a malformed line, a line that is not an object, or a nested value (line named).
+        On malformed JSON (line and column named), a top level that is not an array, a record
+        that is not an object, or a nested value (line or record named).
+    SchemaError
+        When an object names the same key twice.
     EmptyInputError
-        When no line holds a record.
+        When the file holds no record.
 
     Examples
     --------
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.jsonl"
     >>> _ = p.write_text('{"id": "007", "x": 1}\\n{"id": 12345678901234567, "x": 2}\\n')
-    >>> read_jsonl(p, "a.jsonl", id_columns=["id"])["id"].tolist()
+    >>> read_json(p, "a.jsonl", lines=True, id_columns=["id"])["id"].tolist()
     ['007', '12345678901234567']
-    """
-    codec = normalise_encoding(encoding, label)
-    records: list[dict[str, Any]] = []
-    keys: dict[str, None] = {}
-    try:
-        with io.TextIOWrapper(open_binary(path), encoding=codec, newline="") as fh:
-            for line_no, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                record = _parse(line, label, line_no)
-                if not isinstance(record, dict):
-                    raise SourceError(
-                        f"{label}: line {line_no}: expected a JSON object, got {_json_type(record)}"
-                    )
-                _check_flat(record, f"{label}: line {line_no}")
-                keys.update(dict.fromkeys(record))
-                records.append(record)
-    except UnicodeError as exc:
-        raise decode_error(path, codec, label) from exc
-    except _READ_ERRORS as exc:
-        raise SourceError(f"{label}: cannot read the file: {exc}") from exc
-    return _frame(records, keys, label, id_columns)
-
-
-def read_json(
-    path: Path, label: str, *, id_columns: Sequence[str] = (), encoding: str | None = None
-) -> pd.DataFrame:
-    """Read a JSON file holding an array of flat objects.
-
-    Parameters
-    ----------
-    path
-        The file (gzip content is decompressed).
-    label
-        Name used in messages.
-    id_columns
-        Fields returned as text.
-    encoding
-        Text encoding; ``None`` means UTF-8 with any BOM stripped.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per object.
-
-    Raises
-    ------
-    SourceError
-        On malformed JSON (line and column named), a top level that is not an array, an
-        element that is not an object, or a nested value.
-    EmptyInputError
-        When the array is empty.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.json"
-    >>> _ = p.write_text('[{"id": "007", "x": 1.5}]')
-    >>> read_json(p, "a.json", id_columns=["id"]).to_dict("list")
+    >>> q = p.with_name("a.json")
+    >>> _ = q.write_text('[{"id": "007", "x": 1.5}]')
+    >>> read_json(q, "a.json", id_columns=["id"]).to_dict("list")
     {'id': ['007'], 'x': [1.5]}
     """
     codec = normalise_encoding(encoding, label)
     try:
-        with open_binary(path) as fh:
-            raw = fh.read()
-        text = raw.decode(codec)
+        records = _read_lines(path, codec, label) if lines else _read_array(path, codec, label)
     except UnicodeError as exc:
         raise decode_error(path, codec, label) from exc
     except _READ_ERRORS as exc:
         raise SourceError(f"{label}: cannot read the file: {exc}") from exc
+    if not records:
+        raise EmptyInputError(f"{label}: file has 0 data rows")
+    keys = dict.fromkeys(key for record in records for key in record)
+    names = dict(zip(keys, clean_names(keys, label), strict=True))
+    frame = frame_from_records(records, names, id_columns)
+    require_rows(frame, label)
+    return frame
+
+
+def _read_lines(path: Path, codec: str, label: str) -> list[dict[str, Any]]:
+    records = []
+    with io.TextIOWrapper(open_binary(path), encoding=codec, newline="") as fh:
+        for line_no, line in enumerate(fh, start=1):
+            if line.strip():
+                record = _parse(line, label, line_no)
+                records.append(_flat_record(record, f"{label}: line {line_no}"))
+    return records
+
+
+def _read_array(path: Path, codec: str, label: str) -> list[dict[str, Any]]:
+    with open_binary(path) as fh:
+        text = fh.read().decode(codec)
     if not text.strip():
         raise EmptyInputError(f"{label}: file holds only whitespace")
     document = _parse(text, label)
@@ -152,15 +127,10 @@ def read_json(
             f"{label}: expected a JSON array of records at the top level, "
             f"got {_json_type(document)} (for one object per line use kind 'jsonl')"
         )
-    keys: dict[str, None] = {}
-    for number, record in enumerate(document, start=1):
-        if not isinstance(record, dict):
-            raise SourceError(
-                f"{label}: record {number}: expected a JSON object, got {_json_type(record)}"
-            )
-        _check_flat(record, f"{label}: record {number}")
-        keys.update(dict.fromkeys(record))
-    return _frame(document, keys, label, id_columns)
+    return [
+        _flat_record(record, f"{label}: record {number}")
+        for number, record in enumerate(document, start=1)
+    ]
 
 
 def _parse(text: str, label: str, line_no: int | None = None) -> Any:
@@ -179,13 +149,16 @@ def _parse(text: str, label: str, line_no: int | None = None) -> Any:
         raise SourceError(f"{where}: invalid JSON: {exc}") from exc
 
 
-def _check_flat(record: dict[str, Any], where: str) -> None:
-    for key, value in record.items():
-        if isinstance(value, dict | list):
+def _flat_record(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise SourceError(f"{where}: expected a JSON object, got {_json_type(value)}")
+    for key, field in value.items():
+        if isinstance(field, dict | list):
             raise SourceError(
-                f"{where}: field {key!r} holds {_json_type(value)}, but records must be flat "
+                f"{where}: field {key!r} holds {_json_type(field)}, but records must be flat "
                 "(one value per field)"
             )
+    return value
 
 
 def _json_type(value: Any) -> str:
@@ -200,14 +173,3 @@ def _json_type(value: Any) -> str:
     if isinstance(value, bool):
         return "a boolean"
     return "a number"
-
-
-def _frame(
-    records: list[dict[str, Any]], keys: dict[str, None], label: str, id_columns: Sequence[str]
-) -> pd.DataFrame:
-    if not records:
-        raise EmptyInputError(f"{label}: file has 0 data rows")
-    names = dict(zip(keys, clean_names(keys, label), strict=True))
-    frame = frame_from_records(records, names, id_columns)
-    require_rows(frame, label)
-    return frame

@@ -14,7 +14,7 @@ from user_segmentation.sources.checks import finalize
 from user_segmentation.sources.csv import read_csv
 from user_segmentation.sources.excel import read_excel
 from user_segmentation.sources.files import check_file
-from user_segmentation.sources.json import read_json, read_jsonl
+from user_segmentation.sources.json import read_json
 from user_segmentation.sources.parquet import read_parquet
 from user_segmentation.sources.sql import read_sql
 
@@ -122,10 +122,9 @@ def read_source(
             frame = read_parquet(file, label, id_columns=ids)
         elif kind == "excel":
             frame, label = read_excel(file, label, sheet=sheet, id_columns=ids)
-        elif kind == "jsonl":
-            frame = read_jsonl(file, label, id_columns=ids, encoding=encoding)
         else:
-            frame = read_json(file, label, id_columns=ids, encoding=encoding)
+            lines = kind == "jsonl"
+            frame = read_json(file, label, lines=lines, id_columns=ids, encoding=encoding)
     else:
         raise SourceError(
             f"{name or path}: unknown source kind {kind!r}; expected one of "
