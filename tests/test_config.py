@@ -243,3 +243,19 @@ def test_demo_project_file_loads(tmp_path: Path) -> None:
         cfg.resolve(cfg.sources["crm"].path or "")
         == tmp_path.resolve() / "data" / "crm_customers.csv"
     )
+
+
+def test_exclude_rule_needs_exactly_one_test(tmp_path: Path) -> None:
+    raw = {
+        "sources": {
+            "s": {
+                "kind": "csv",
+                "path": "s.csv",
+                "key": "id",
+                "role": "transactions",
+                "exclude": [{"column": "q", "reason": "r", "at_most": 0, "starts_with": "C"}],
+            }
+        }
+    }
+    with pytest.raises(ConfigError, match=r"sources\.s\.exclude\.0.*exactly one"):
+        parse_config(raw, base_dir=tmp_path)

@@ -33,6 +33,23 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class ExcludeConfig(_Strict):
+    """A declared rule: rows matching it are excluded from the source and counted."""
+
+    column: str
+    reason: str
+    starts_with: str | None = None
+    at_most: float | None = None
+    equals: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_test(self) -> ExcludeConfig:
+        given = [self.starts_with is not None, self.at_most is not None, bool(self.equals)]
+        if sum(given) != 1:
+            raise ValueError("give exactly one of 'starts_with', 'at_most' or 'equals'")
+        return self
+
+
 class SourceConfig(_Strict):
     """One data source and how to read it."""
 
@@ -53,6 +70,7 @@ class SourceConfig(_Strict):
     key_case: Literal["keep", "upper", "lower"] = "keep"
     drop_duplicates: bool = True
     latest_by: str | None = None
+    exclude: list[ExcludeConfig] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _location(self) -> SourceConfig:

@@ -22,6 +22,7 @@ import pandas as pd
 
 from user_segmentation.errors import DataQualityError, SchemaError
 from user_segmentation.integrate.keys import KeyCase, LeadingZeros, canonical_keys
+from user_segmentation.integrate.rules import ExcludeRule, apply_rules
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class SourceTable:
     key_case: KeyCase = "keep"
     drop_duplicates: bool = True
     latest_by: str | None = None  # attributes: keep the newest row per id by this column
+    exclude: tuple[ExcludeRule, ...] = ()  # declared rules: cancellations, non-sale lines, ...
 
 
 @dataclass
@@ -139,7 +141,7 @@ def integrate(sources: list[SourceTable], population: list[str]) -> Integrated:
 
 
 def _prepare(src: SourceTable) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Canonicalise one source's key, drop keyless and duplicate rows; report what happened."""
+    """Canonicalise one source's key; drop keyless, excluded and duplicate rows; report it."""
     if src.key not in src.frame.columns:
         raise SchemaError(
             f"{src.origin or src.name}: key column '{src.key}' not found; "
@@ -163,6 +165,10 @@ def _prepare(src: SourceTable) -> tuple[pd.DataFrame, dict[str, Any]]:
     if no_key.any():
         dropped["missing_customer_id"] = int(no_key.sum())
         frame = frame[~no_key]
+    examples: dict[str, list[dict[str, str]]] = {}
+    if src.exclude:
+        frame, excluded, examples = apply_rules(frame, src.exclude, src.origin or src.name)
+        dropped.update(excluded)
     if src.drop_duplicates:
         dup = frame.duplicated(keep="first")
         if dup.any():
@@ -180,6 +186,7 @@ def _prepare(src: SourceTable) -> tuple[pd.DataFrame, dict[str, Any]]:
         "rows_read": n_read,
         "rows_dropped": dropped,
         "rows_kept": len(frame),
+        "examples_dropped": examples,
         "key_changes": {k: v for k, v in key_report.as_dict().items() if v and k != "missing"},
     }
     return frame, info

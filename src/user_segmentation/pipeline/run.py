@@ -29,6 +29,7 @@ from user_segmentation.features.preprocess import Preprocessor
 from user_segmentation.features.table import EventAggregate, FeatureSpec, build_feature_table
 from user_segmentation.features.transactions import TransactionColumns
 from user_segmentation.integrate.combine import CUSTOMER_ID, Integrated, SourceTable, integrate
+from user_segmentation.integrate.rules import ExcludeRule
 from user_segmentation.profile.profiles import profile_table, segment_table
 from user_segmentation.records import ASSIGNMENT_COLUMNS
 from user_segmentation.reduce.pca import PcaModel, fit_pca
@@ -320,6 +321,10 @@ def _source_table(name: str, src: SourceConfig, frame: pd.DataFrame, origin: str
         key_case=src.key_case,
         drop_duplicates=src.drop_duplicates,
         latest_by=src.latest_by,
+        exclude=tuple(
+            ExcludeRule(r.column, r.reason, r.starts_with, r.at_most, tuple(r.equals))
+            for r in src.exclude
+        ),
     )
 
 

@@ -1,0 +1,68 @@
+"""Declared exclusion rules: which rows go, counted by reason, with examples."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from user_segmentation.errors import SchemaError
+from user_segmentation.integrate.combine import SourceTable, integrate
+from user_segmentation.integrate.rules import ExcludeRule, apply_rules
+
+LINES = pd.DataFrame(
+    {
+        "customer": ["1", "1", "2", "2", "3"],
+        "invoice": ["A1", "C2", "A3", "A4", " C5"],
+        "qty": ["2", "-1", "0", "3", "1"],
+        "price": [1.5, 1.5, 2.0, -4.0, 1.0],
+        "code": ["X", "X", "POST", "X", "X"],
+    }
+)
+
+
+def test_each_row_is_counted_under_the_first_rule_that_matches() -> None:
+    rules = [
+        ExcludeRule("invoice", "cancelled", starts_with="C"),
+        ExcludeRule("qty", "non-positive quantity", at_most=0),
+        ExcludeRule("price", "non-positive price", at_most=0),
+    ]
+    kept, counts, examples = apply_rules(LINES, rules, "sales.csv")
+    # " C5" counts as cancelled (whitespace stripped); C2 has qty -1 but is counted once.
+    assert kept["invoice"].tolist() == ["A1"]
+    assert counts == {"cancelled": 2, "non-positive quantity": 1, "non-positive price": 1}
+    assert [e["invoice"] for e in examples["cancelled"]] == ["C2", " C5"]
+
+
+def test_equals_excludes_listed_codes() -> None:
+    kept, counts, _ = apply_rules(LINES, [ExcludeRule("code", "postage", equals=("POST",))], "f")
+    assert counts == {"postage": 1} and "POST" not in kept["code"].tolist()
+
+
+def test_unknown_column_is_named() -> None:
+    with pytest.raises(SchemaError, match="'Quantity'"):
+        apply_rules(LINES, [ExcludeRule("Quantity", "neg", at_most=0)], "sales.csv")
+
+
+def test_text_in_a_numeric_rule_names_row_and_value() -> None:
+    bad = LINES.assign(qty=["2", "two", "0", "3", "1"])
+    with pytest.raises(SchemaError, match=r"sales.csv: column 'qty', data row 2: 'two'"):
+        apply_rules(bad, [ExcludeRule("qty", "neg", at_most=0)], "sales.csv")
+
+
+def test_integrate_reports_excluded_rows_and_keeps_customers_with_sales_only() -> None:
+    src = SourceTable(
+        "sales",
+        LINES,
+        "customer",
+        "transactions",
+        exclude=(
+            ExcludeRule("invoice", "cancelled", starts_with="C"),
+            ExcludeRule("price", "non-positive price", at_most=0),
+        ),
+    )
+    out = integrate([src], ["sales"])
+    info = out.quality["sources"]["sales"]
+    assert info["rows_dropped"] == {"cancelled": 2, "non-positive price": 1}
+    assert info["rows_kept"] == 2
+    # Customer 3 had only a cancelled invoice: not a customer of the segmented base.
+    assert out.customers["customer_id"].tolist() == ["1", "2"]
