@@ -59,7 +59,10 @@ class SourceConfig(_Strict):
     table: str | None = None
     query: str | None = None
     sheet: str | int | None = None
-    key: str
+    key: str | None = Field(
+        description="customer id column as named in the source; null: one customer per row, "
+        "identified by its row number"
+    )
     role: Literal["attributes", "transactions", "events"]
     columns: dict[str, str] = Field(default_factory=dict, description="rename map: old -> new")
     encoding: str | None = None
@@ -83,6 +86,10 @@ class SourceConfig(_Strict):
                 raise ValueError("a sql source needs exactly one of 'table' or 'query'")
         elif not self.path:
             raise ValueError(f"a {self.kind} source needs 'path'")
+        if self.key is None and self.role != "attributes":
+            raise ValueError(
+                f"key: null (row number as id) only suits role 'attributes', not '{self.role}'"
+            )
         return self
 
 

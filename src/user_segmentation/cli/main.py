@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from user_segmentation import __version__
-from user_segmentation.cli.output import StageProgress, err_console, out_console, print_summary
+from user_segmentation.cli.output import (
+    StageProgress,
+    err_console,
+    out_console,
+    print_inspection,
+    print_summary,
+)
 from user_segmentation.config import load_config
 from user_segmentation.errors import SegmentationError
 
@@ -78,6 +84,38 @@ def demo(
         result = _run(project, progress)
     print_summary(result)
     out_console.print(f"Project file: {project}  (edit it and run: segment run -c {project})")
+
+
+@app.command()
+def init(
+    data: Annotated[
+        list[str],
+        typer.Argument(
+            help="Files (CSV, Parquet, Excel, JSON, JSON Lines, SQLite; .gz allowed) or "
+            "database URLs to inspect.",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Where to write the project file.")
+    ] = Path("segmentation.yaml"),
+    project: Annotated[str, typer.Option(help="Project name.")] = "segmentation",
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    quiet: Quiet = False,
+) -> None:
+    """Inspect data files or tables and write a commented segmentation.yaml to check and run."""
+    from user_segmentation.detect.proposal import inspect_inputs, propose_project
+
+    if out.exists() and not force:
+        err_console.print(f"[bold red]error:[/] {out} exists; use --force to overwrite it")
+        raise typer.Exit(code=3)
+    progress = StageProgress(quiet)
+    with _errors(), progress.running():
+        found = inspect_inputs(data, progress=lambda item: progress(f"inspect {item}"))
+        text = propose_project(found, project=project)
+    out.write_text(text, encoding="utf-8")
+    print_inspection(found)
+    out_console.print(f"Wrote {out}: check the lines marked 'guess', then: segment run -c {out}")
 
 
 @app.command()

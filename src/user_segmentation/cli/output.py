@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.table import Table
 
+from user_segmentation.detect.proposal import InspectedSource
 from user_segmentation.pipeline.run import RunResult
 from user_segmentation.report import defining_traits, format_trait
 
@@ -75,3 +76,27 @@ def print_summary(result: RunResult) -> None:
     out_console.print(f"{methods} agreement: ARI {meta['agreement_ari']:.3f}")
     out_console.print(f"Report: {result.report_path}")
     out_console.print(f"Store:  {result.store_url}  (run {result.run_id})")
+
+
+def print_inspection(found: list[InspectedSource]) -> None:
+    """One row per inspected table: its guessed role, key and the columns it contributes."""
+    table = Table(title="What segment init found")
+    for col in ("source", "rows", "role", "customer key", "columns used"):
+        table.add_column(col, justify="right" if col == "rows" else "left")
+    for s in found:
+        g = s.guess
+        roles = [
+            f"{r}={c.column}"
+            for r, c in (("order", g.order), ("time", g.timestamp), ("amount", g.amount),
+                         ("quantity", g.quantity), ("price", g.unit_price))
+            if c is not None
+        ]  # fmt: skip
+        used = roles or [*g.numeric, *g.categorical, *g.dates]
+        table.add_row(
+            s.name,
+            f"{s.rows:,}",
+            g.role,
+            g.key.column if g.key else "(row number)",
+            ", ".join(used),
+        )
+    out_console.print(table)

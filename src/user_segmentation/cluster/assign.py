@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike
+from scipy.spatial.distance import cdist
 
 from user_segmentation.cluster.checks import validate_matrix
 from user_segmentation.errors import ModelError
@@ -15,8 +16,8 @@ _CHUNK_ROWS = 65_536
 def nearest_two(X: ArrayLike, centroids: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Assign each row to its nearest centroid, with the distance and the margin to the next.
 
-    Distances are Euclidean and computed from the coordinate differences (not the
-    ``‖x‖² − 2x·c + ‖c‖²`` expansion), so a row equal to a centroid gets exactly 0.
+    Distances are Euclidean and computed from the coordinate differences (scipy's ``cdist``,
+    not the ``‖x‖² − 2x·c + ‖c‖²`` expansion), so a row equal to a centroid gets exactly 0.
     Ties go to the lower segment id.
 
     Parameters
@@ -59,15 +60,11 @@ def nearest_two(X: ArrayLike, centroids: ArrayLike) -> tuple[np.ndarray, np.ndar
     distance = np.empty(n, dtype=np.float64)
     margin = np.full(n, np.inf, dtype=np.float64)
     for start in range(0, n, _CHUNK_ROWS):
-        block = arr[start : start + _CHUNK_ROWS]
-        sq = np.empty((block.shape[0], k), dtype=np.float64)
-        for j in range(k):
-            diff = block - C[j]
-            sq[:, j] = np.einsum("ij,ij->i", diff, diff)
-        part = slice(start, start + block.shape[0])
+        part = slice(start, start + _CHUNK_ROWS)
+        sq = cdist(arr[part], C, "sqeuclidean")
         best = np.argmin(sq, axis=1)
         label[part] = best
-        nearest = np.sqrt(sq[np.arange(block.shape[0]), best])
+        nearest = np.sqrt(sq[np.arange(sq.shape[0]), best])
         distance[part] = nearest
         if k > 1:
             second = np.sqrt(np.partition(sq, 1, axis=1)[:, 1])

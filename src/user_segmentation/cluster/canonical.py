@@ -91,14 +91,12 @@ def canonical_labels(X: ArrayLike, labels: ArrayLike) -> tuple[np.ndarray, np.nd
     labels = np.asarray(labels)
     if labels.shape != (X.shape[0],):
         raise ModelError(f"labels have shape {labels.shape}, expected ({X.shape[0]},)")
-    _, codes = np.unique(labels, return_inverse=True)
-    codes = codes.reshape(-1)
-    k = int(codes.max()) + 1 if codes.size else 0
+    segments, codes = np.unique(labels, return_inverse=True)
+    k = segments.size
     sizes = np.bincount(codes, minlength=k)
     centroids = segment_means(X, codes, k)
     # np.lexsort uses its last key as the primary one: size (descending), then coordinates.
-    keys = [centroids[:, col] for col in range(centroids.shape[1] - 1, -1, -1)]
-    order = np.lexsort([*keys, -sizes])
+    order = np.lexsort([*centroids.T[::-1], -sizes])
     new_id = np.empty(k, dtype=np.int64)
     new_id[order] = np.arange(k, dtype=np.int64)
     return new_id[codes], centroids[order]
@@ -140,7 +138,7 @@ def align_to(reference: ArrayLike, labels: ArrayLike) -> np.ndarray:
         return np.empty(0, dtype=np.int64)
     ref_ids, ref_codes = np.unique(reference, return_inverse=True)
     own_ids, own_codes = np.unique(labels, return_inverse=True)
-    pair = own_codes.reshape(-1) * ref_ids.size + ref_codes.reshape(-1)
+    pair = own_codes * ref_ids.size + ref_codes
     table = np.bincount(pair, minlength=own_ids.size * ref_ids.size).reshape(
         own_ids.size, ref_ids.size
     )
@@ -150,4 +148,4 @@ def align_to(reference: ArrayLike, labels: ArrayLike) -> np.ndarray:
     unmatched = np.setdiff1d(np.arange(own_ids.size), rows)
     next_id = int(ref_ids.max()) + 1
     mapping[unmatched] = np.arange(next_id, next_id + unmatched.size, dtype=np.int64)
-    return mapping[own_codes.reshape(-1)]
+    return mapping[own_codes]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-import numpy as np
 from numpy.typing import ArrayLike
 from sklearn.cluster import KMeans
 
@@ -32,7 +31,7 @@ def kmeans_on_sorted(rows: SortedRows, k: int, *, random_state: int, n_init: int
     model = KMeans(n_clusters=k, n_init=n_init, random_state=random_state)
     raw = model.fit_predict(rows.X)
     logger.debug("k-means k=%d: %d iterations", k, model.n_iter_)
-    return finish(rows, np.asarray(raw), "kmeans", k)
+    return finish(rows, raw, "kmeans", k)
 
 
 def fit_kmeans(X: ArrayLike, k: int, *, random_state: int = 0, n_init: int = 10) -> Clustering:

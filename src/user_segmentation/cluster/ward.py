@@ -73,7 +73,7 @@ def fit_ward(
             raw = np.zeros(rows.n, dtype=np.int64)
         else:
             raw = AgglomerativeClustering(n_clusters=k, linkage="ward").fit(rows.X).labels_
-        return finish(rows, np.asarray(raw), "ward-exact", k)
+        return finish(rows, raw, "ward-exact", k)
     return finish(rows, _two_step(rows, k, random_state, n_micro), "ward-two-step", k)
 
 
@@ -90,7 +90,6 @@ def _two_step(rows: SortedRows, k: int, random_state: int, n_micro: int) -> np.n
     # Keep only non-empty micro-clusters and use their exact means, so that merging them is
     # exactly Ward's criterion on the rows they hold.
     used, micro = np.unique(micro, return_inverse=True)
-    micro = micro.reshape(-1)
     if used.size < k:
         raise ModelError(
             f"micro-clustering produced only {used.size} non-empty groups, fewer than k={k}"

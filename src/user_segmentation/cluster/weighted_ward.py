@@ -134,4 +134,4 @@ def cut_linkage(Z: np.ndarray, k: int) -> np.ndarray:
     for node_id in range(m + n_merges - 1, -1, -1):
         root[node_id] = root[parent[node_id]]
     _, labels = np.unique(root[:m], return_inverse=True)
-    return labels.reshape(-1).astype(np.int64)
+    return labels.astype(np.int64)

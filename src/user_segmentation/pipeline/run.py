@@ -23,7 +23,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from user_segmentation import __version__
 from user_segmentation.cluster import Clustering, align_to, fit_kmeans, fit_ward, nearest_two
-from user_segmentation.config import ProjectConfig, SourceConfig
+from user_segmentation.config import ProjectConfig
 from user_segmentation.errors import ConfigError, DataQualityError
 from user_segmentation.features.preprocess import Preprocessor
 from user_segmentation.features.table import EventAggregate, FeatureSpec, build_feature_table
@@ -39,6 +39,9 @@ from user_segmentation.sources import file_fingerprint, read_source
 from user_segmentation.store import RunRecord, RunStore
 
 logger = logging.getLogger(__name__)
+
+#: Key column made for sources declared with ``key: null`` (one customer per row).
+ROW_NUMBER = "row_number"
 
 #: Called with the name of each stage as it starts.
 Progress = Callable[[str], None]
@@ -115,6 +118,10 @@ def prepare(config: ProjectConfig, *, progress: Progress | None = None) -> Prepa
         features, feature_info = build_feature_table(data, spec)
         numeric, categorical, basis_num, basis_cat = _feature_roles(config, spec, features)
         data.quality["features"] = feature_info
+        missing = features.drop(columns=CUSTOMER_ID).isna().mean()
+        data.quality["feature_missing_share"] = {
+            str(col): round(float(share), 4) for col, share in missing.items() if share > 0
+        }
     if len(features) < max(config.model.k_min, 2):
         raise DataQualityError(
             f"need ≥ {max(config.model.k_min, 2)} distinct customers to segment, "
@@ -288,6 +295,7 @@ def _read_sources(config: ProjectConfig) -> tuple[list[SourceTable], dict[str, s
     fingerprints: dict[str, str] = {}
     for name, src in config.sources.items():
         path = config.resolve(src.path) if src.path else None
+        keys = [src.key] if src.key else []
         frame = read_source(
             src.kind,
             path,
@@ -295,8 +303,8 @@ def _read_sources(config: ProjectConfig) -> tuple[list[SourceTable], dict[str, s
             table=src.table,
             query=src.query,
             sheet=src.sheet,
-            id_columns=[src.key],
-            required_columns=[src.key],
+            id_columns=keys,
+            required_columns=keys,
             encoding=src.encoding,
             sep=src.sep,
             decimal=src.decimal,
@@ -305,27 +313,28 @@ def _read_sources(config: ProjectConfig) -> tuple[list[SourceTable], dict[str, s
         )
         if src.columns:
             frame = frame.rename(columns=src.columns)
+        key = src.columns.get(src.key, src.key) if src.key else ROW_NUMBER
+        if src.key is None:  # one customer per row: the 1-based data row number is the id
+            frame.insert(0, ROW_NUMBER, pd.Series(range(1, len(frame) + 1)).astype(str))
         fingerprints[name] = file_fingerprint(path) if path else _text_hash(src.url or "")
-        tables.append(_source_table(name, src, frame, str(path or src.url)))
+        tables.append(
+            SourceTable(
+                name=name,
+                frame=frame,
+                key=key,
+                role=src.role,
+                origin=str(path or src.url),
+                leading_zeros=src.leading_zeros,
+                key_case=src.key_case,
+                drop_duplicates=src.drop_duplicates,
+                latest_by=src.latest_by,
+                exclude=tuple(
+                    ExcludeRule(r.column, r.reason, r.starts_with, r.at_most, tuple(r.equals))
+                    for r in src.exclude
+                ),
+            )
+        )
     return tables, fingerprints
-
-
-def _source_table(name: str, src: SourceConfig, frame: pd.DataFrame, origin: str) -> SourceTable:
-    return SourceTable(
-        name=name,
-        frame=frame,
-        key=src.columns.get(src.key, src.key),
-        role=src.role,
-        origin=origin,
-        leading_zeros=src.leading_zeros,
-        key_case=src.key_case,
-        drop_duplicates=src.drop_duplicates,
-        latest_by=src.latest_by,
-        exclude=tuple(
-            ExcludeRule(r.column, r.reason, r.starts_with, r.at_most, tuple(r.equals))
-            for r in src.exclude
-        ),
-    )
 
 
 def _feature_spec(config: ProjectConfig, data: Integrated) -> FeatureSpec:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -123,19 +124,18 @@ def recommend_k(
     silhouette 0.620 (highest), Davies-Bouldin 0.580 (lowest), Calinski-Harabasz 1,400.0
     (highest at k=4). The Kneedle elbow of the inertia curve is at k=3.
     """
-    ks = scores["k"].to_numpy().astype(np.int64)
+    ks = [int(k) for k in scores["k"]]
     votes: dict[str, int] = {}
     if elbow_k is not None:
         votes["elbow"] = int(elbow_k)
     for col, sense in _INDICES.items():
         values = scores[col].to_numpy(dtype=np.float64)
-        best = int(np.argmax(values) if sense == "max" else np.argmin(values))
-        votes[col] = int(ks[best])
+        votes[col] = ks[np.argmax(values) if sense == "max" else np.argmin(values)]
 
-    tally = {int(k): sum(1 for v in votes.values() if v == k) for k in ks}
-    most = max(tally.values())
-    tied = [k for k in ks.tolist() if tally[k] == most]
-    ranks = dict(zip(ks.tolist(), mean_ranks(scores).tolist(), strict=True))
+    tally = Counter(votes.values())
+    most = max(tally[k] for k in ks)
+    tied = [k for k in ks if tally[k] == most]
+    ranks = dict(zip(ks, mean_ranks(scores).tolist(), strict=True))
     chosen = min(tied, key=lambda k: (ranks[k], k))
 
     voters = [_NAMES[name] for name, k in votes.items() if k == chosen]

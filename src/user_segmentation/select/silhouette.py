@@ -111,9 +111,9 @@ def silhouette_many(
     for lab in labelings:
         if lab.shape != (n,):
             raise ModelError(f"labels have shape {lab.shape}, expected ({n},)")
+    rows: slice | np.ndarray
     if n <= exact_max or sample_size >= n:
-        rows = None
-        method, used = "exact", None
+        rows, method, used = slice(None), "exact", None
     else:
         if sample_size < 2:
             raise ModelError(f"silhouette sample_size must be ≥ 2, got {sample_size}")
@@ -124,17 +124,14 @@ def silhouette_many(
         rows = np.sort(order[rng.choice(n, size=sample_size, replace=False)])
         method, used = "sampled", int(sample_size)
         logger.debug("silhouette on a sample of %d of %d rows", sample_size, n)
-    data = X if rows is None else X[rows]
+    data = X[rows]
     codes = []
     for lab in labelings:
-        sub = lab if rows is None else lab[rows]
-        _, code = np.unique(sub, return_inverse=True)
-        code = code.reshape(-1)
-        n_labels = int(code.max()) + 1 if code.size else 0
-        if not 2 <= n_labels <= data.shape[0] - 1:
-            where = "sampled rows" if rows is not None else "rows"
+        segments, code = np.unique(lab[rows], return_inverse=True)
+        if not 2 <= segments.size <= data.shape[0] - 1:
+            where = "rows" if used is None else "sampled rows"
             raise ModelError(
-                f"silhouette needs 2 to n-1 segments, got {n_labels} segments "
+                f"silhouette needs 2 to n-1 segments, got {segments.size} segments "
                 f"on {data.shape[0]} {where}"
             )
         codes.append(code)
@@ -153,25 +150,24 @@ def _mean_silhouettes(X: np.ndarray, codes: list[np.ndarray]) -> list[float]:
         onehot[np.arange(n), start + code] = 1.0
     sq_norms = np.einsum("ij,ij->i", X, X)
     totals = np.zeros(len(codes), dtype=np.float64)
-    block = max(1, _BLOCK_FLOATS // max(n, 1))
+    block = max(1, _BLOCK_FLOATS // n)
     for start in range(0, n, block):
         stop = min(start + block, n)
+        local = np.arange(stop - start)
         dist = euclidean_distances(
             X[start:stop], X, X_norm_squared=sq_norms[start:stop, None], Y_norm_squared=sq_norms
         )
         # As scikit-learn does: a row's distance to itself is exactly 0.
-        dist[np.arange(stop - start), np.arange(start, stop)] = 0.0
+        dist[local, start + local] = 0.0
         summed = dist @ onehot
         for i, (code, size) in enumerate(zip(codes, sizes, strict=True)):
             per_segment = summed[:, offsets[i] : offsets[i + 1]]
             own = code[start:stop]
-            local = np.arange(stop - start)
             with np.errstate(divide="ignore", invalid="ignore"):
                 a = per_segment[local, own] / (size[own] - 1)
                 mean_other = per_segment / size
-            mean_other[local, own] = np.inf
-            b = mean_other.min(axis=1)
-            with np.errstate(divide="ignore", invalid="ignore"):
+                mean_other[local, own] = np.inf
+                b = mean_other.min(axis=1)
                 s = (b - a) / np.maximum(a, b)
             # Rows alone in their segment (0/0) score 0, as in scikit-learn.
             totals[i] += float(np.nan_to_num(s, nan=0.0).sum())

@@ -146,7 +146,7 @@ def sweep_k(
     if k_max < lo:
         raise ModelError(f"k range is empty: k_max={k_max} < k_min={lo} (k=1 is never compared)")
     need = lo + 1
-    if rows.n < 2 or rows.n_distinct < need:
+    if rows.n_distinct < need:
         raise DataQualityError(
             f"need ≥ {need} distinct customers to compare k={lo}..{k_max}, "
             f"got {rows.n_distinct} distinct among {rows.n} customers"

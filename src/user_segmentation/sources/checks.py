@@ -78,7 +78,8 @@ def frame_from_rows(
     >>> df["id"].tolist()
     ['12345678901234567', <NA>]
     """
-    frame = pd.DataFrame.from_records(list(rows), columns=list(columns), coerce_float=coerce_float)
+    data: Any = list(rows)  # pandas-stubs type rows as SequenceNotStr, which Sequence is not
+    frame = pd.DataFrame.from_records(data, columns=list(columns), coerce_float=coerce_float)
     for position, name in enumerate(columns):
         if name in id_columns:
             frame[name] = ids_to_string([row[position] for row in rows])

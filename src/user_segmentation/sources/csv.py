@@ -304,7 +304,6 @@ def _scan_records(
     path: Path, codec: str, delimiter: str, n_fields: int
 ) -> tuple[tuple[int, int, str] | None, int | None]:
     """Return the first record longer than the header and the start line of the last record."""
-    header_seen = False
     last_end = 0
     last_start: int | None = None
     with io.TextIOWrapper(open_binary(path), encoding=codec, errors="replace", newline="") as fh:
@@ -313,9 +312,8 @@ def _scan_records(
             start, last_end = last_end + 1, reader.line_num
             if not record:
                 continue
+            # The first record (last_start still None) is the header itself.
+            if last_start is not None and len(record) > n_fields:
+                return (start, len(record), delimiter.join(record)[:80]), start
             last_start = start
-            if not header_seen:
-                header_seen = True
-            elif len(record) > n_fields:
-                return (start, len(record), delimiter.join(record)[:80]), last_start
     return None, last_start

@@ -120,24 +120,23 @@ def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def _is_blank_row(row: list[Any]) -> bool:
+    return all(_is_blank(value) for value in row)
+
+
 def _frame(rows: list[list[Any]], where: str, id_columns: Sequence[str]) -> pd.DataFrame:
-    while rows and all(_is_blank(v) for v in rows[-1]):
-        rows.pop()
-    start = 0
-    while start < len(rows) and all(_is_blank(v) for v in rows[start]):
-        start += 1
-    if start == len(rows):
+    start = next((i for i, row in enumerate(rows) if not _is_blank_row(row)), None)
+    if start is None:
         raise EmptyInputError(f"{where}: sheet is empty")
-    header, data = rows[start], rows[start + 1 :]
-    width = max(len(r) for r in rows[start:])
-    # Trailing columns without header and without any value are formatting, not data.
-    while width > 0 and _is_blank(header[width - 1] if width <= len(header) else None):
-        if any(len(r) >= width and not _is_blank(r[width - 1]) for r in data):
-            break
+    width = max(len(row) for row in rows[start:])
+    grid = [row + [None] * (width - len(row)) for row in rows[start:]]
+    # Trailing columns without header and without any value are formatting, not data. The
+    # header row is not blank, so this stops at its last value at the latest.
+    while all(_is_blank(row[width - 1]) for row in grid):
         width -= 1
-    padded_header = (header + [None] * width)[:width]
-    names = clean_names(padded_header, where)
-    table = [(r + [None] * width)[:width] for r in data if not all(_is_blank(v) for v in r)]
+    header, *data = (row[:width] for row in grid)
+    names = clean_names(header, where)
+    table = [row for row in data if not _is_blank_row(row)]
     frame = frame_from_rows(table, names, id_columns)
     require_rows(frame, where, "sheet")
     return frame

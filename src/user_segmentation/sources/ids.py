@@ -64,7 +64,7 @@ def value_text(value: Any) -> str | None:
         return str(value)
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="backslashreplace")
-    if isinstance(value, dt.datetime | dt.date | dt.time | pd.Timestamp):
+    if isinstance(value, dt.datetime | dt.date | dt.time):  # pd.Timestamp is a datetime
         return value.isoformat()
     return str(value)
 
@@ -92,11 +92,8 @@ def ids_to_string(values: pd.Series | Sequence[Any]) -> pd.Series:
     """
     series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
     dtype = series.dtype
-    if isinstance(dtype, pd.StringDtype) and dtype.na_value is pd.NA:
-        return series.copy()
-    if pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype):
-        return series.astype(ID_DTYPE)
-    if pd.api.types.is_integer_dtype(dtype):
+    is_text = pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype)
+    if is_text or pd.api.types.is_integer_dtype(dtype):
         # Exact for int64 and nullable Int64 (float64 would round beyond 2**53).
         return series.astype(ID_DTYPE)
     if pd.api.types.is_float_dtype(dtype):

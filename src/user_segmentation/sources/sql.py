@@ -122,10 +122,7 @@ def read_sql(
     finally:
         engine.dispose()
     frame = frame_from_rows(rows, columns, id_columns, coerce_float=True)
-    if table is not None:
-        require_rows(frame, where, "table")
-    else:
-        require_rows(frame, where, "query result")
+    require_rows(frame, where, "table" if table is not None else "query result")
     return frame, where
 
 

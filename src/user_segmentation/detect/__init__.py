@@ -1,0 +1,1 @@
+"""`segment init`: inspect data and propose a project file."""
