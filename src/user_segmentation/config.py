@@ -102,6 +102,22 @@ class TransactionsConfig(_Strict):
     amount: str | None = None
     quantity: str | None = None
     unit_price: str | None = None
+    category: str | None = Field(
+        default=None, description="product category: adds share_* features"
+    )
+    top_categories: int = Field(default=5, ge=1, le=50)
+    windows: list[int] = Field(default_factory=list, description="e.g. [90, 180, 365] days")
+    returns: Literal["net", "exclude"] = "net"
+    lifetimes_period: Literal["D", "W", "M"] | None = Field(
+        default=None, description="add the lifetimes summary (lifetimes_*) in days/weeks/months"
+    )
+
+    @field_validator("windows")
+    @classmethod
+    def _windows(cls, v: list[int]) -> list[int]:
+        if any(w <= 0 for w in v) or len(set(v)) != len(v):
+            raise ValueError("windows must be distinct positive numbers of days")
+        return v
 
     @model_validator(mode="after")
     def _amount(self) -> TransactionsConfig:

@@ -11,9 +11,11 @@ import pandas as pd
 from user_segmentation.errors import SchemaError
 from user_segmentation.features.attributes import attribute_features
 from user_segmentation.features.events import event_features
+from user_segmentation.features.lifetimes import lifetimes_summary
 from user_segmentation.features.transactions import (
     TRANSACTION_FEATURES,
     TransactionColumns,
+    TransactionOptions,
     transaction_features,
 )
 from user_segmentation.integrate.combine import CUSTOMER_ID, Integrated
@@ -36,6 +38,7 @@ class FeatureSpec:
     as_of: datetime
     transactions_source: str | None = None
     transaction_columns: TransactionColumns | None = None
+    transaction_options: TransactionOptions = field(default_factory=TransactionOptions)
     events: tuple[EventAggregate, ...] = ()
     numeric: tuple[str, ...] = ()
     categorical: tuple[str, ...] = ()
@@ -68,17 +71,31 @@ def build_feature_table(data: Integrated, spec: FeatureSpec) -> tuple[pd.DataFra
         if spec.transaction_columns is None:
             raise SchemaError("transactions_source given without transaction_columns")
         log = _table(data.transactions, spec.transactions_source, "transactions")
-        feats, counts = transaction_features(log, spec.transaction_columns, spec.as_of)
+        feats, counts = transaction_features(
+            log, spec.transaction_columns, spec.as_of, spec.transaction_options
+        )
+        period = spec.transaction_options.lifetimes_period
+        if period is not None:
+            summary = lifetimes_summary(log, spec.transaction_columns, spec.as_of, period=period)
+            feats = feats.merge(
+                summary.add_prefix("lifetimes_").rename(
+                    columns={f"lifetimes_{CUSTOMER_ID}": CUSTOMER_ID}
+                ),
+                on=CUSTOMER_ID,
+                validate="one_to_one",
+            )
         table = table.merge(feats, on=CUSTOMER_ID, how="left", validate="one_to_one")
         no_purchase = table["frequency"].isna()
         counts["customers_without_purchases"] = int(no_purchase.sum())
         first = pd.to_datetime(log[spec.transaction_columns.timestamp]).min()
         history_days = (pd.Timestamp(spec.as_of) - first).total_seconds() / 86400.0
-        fills = {"frequency": 0, "monetary": 0.0, "avg_order_value": 0.0, "return_rate": 0.0}
+        zero = [c for c in feats.columns if c.startswith(("frequency", "monetary", "share_"))]
+        fills: dict[str, float] = {c: 0.0 for c in [*zero, "avg_order_value", "return_rate"]}
         # Never negative, even when as_of precedes every line of the log.
         fills["recency_days"] = round(max(float(history_days), 0.0), 9) if pd.notna(first) else 0.0
         table = table.fillna(value=fills)
-        table["frequency"] = table["frequency"].astype("int64")
+        counts_cols = [c for c in feats.columns if c.startswith("frequency")]
+        table[counts_cols] = table[counts_cols].astype("int64")
         info[spec.transactions_source] = counts
     for agg in spec.events:
         ev = _table(data.events, agg.source, "events")
@@ -98,10 +115,16 @@ def build_feature_table(data: Integrated, spec: FeatureSpec) -> tuple[pd.DataFra
 
 
 def feature_names(spec: FeatureSpec) -> list[str]:
-    """Names of the columns :func:`build_feature_table` produces, in order (without the key)."""
+    """Names of the columns :func:`build_feature_table` produces, in order (without the key).
+
+    Category shares (``share_*``, after the window features) are not listed: their names
+    depend on the data.
+    """
     names = [*spec.numeric, *spec.categorical, *(f"days_since_{c}" for c in spec.dates)]
     if spec.transactions_source is not None:
         names += TRANSACTION_FEATURES
+        for w in spec.transaction_options.windows:
+            names += [f"frequency_{w}d", f"monetary_{w}d"]
     for agg in spec.events:
         names += [*agg.sum, *(f"mean_{c}" for c in agg.mean)]
         names += [agg.count_as] if agg.count_as else []

@@ -8,16 +8,23 @@ handled by pandas later. Definitions (all relative to the observation end ``as_o
 - ``monetary``: net spend, purchases minus returns, floored at 0;
 - ``avg_order_value``: gross purchase amount / frequency;
 - ``return_rate``: returned amount / gross purchase amount;
-- ``tenure_days``: days since the first purchase line.
+- ``tenure_days``: days since the first purchase line;
+- ``mean_days_between_orders``: (last − first order) / (frequency − 1), missing below 2 orders;
+- optionally, per window of ``w`` days before ``as_of``: ``frequency_<w>d`` and ``monetary_<w>d``;
+- optionally, with a category column: ``share_<category>`` of gross purchases for the top N
+  categories (by total amount over all customers) and ``share_other``.
 
+With ``returns="exclude"`` negative lines are ignored instead of netted against purchases.
 Lines dated after ``as_of`` are excluded and counted (recency is never negative).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 import duckdb
 import pandas as pd
@@ -34,6 +41,7 @@ TRANSACTION_FEATURES = [
     "avg_order_value",
     "return_rate",
     "tenure_days",
+    "mean_days_between_orders",
 ]
 
 
@@ -46,6 +54,7 @@ class TransactionColumns:
     amount: str | None = None
     quantity: str | None = None
     unit_price: str | None = None
+    category: str | None = None
     customer: str = "customer_id"
 
     def amount_sql(self) -> str:
@@ -57,8 +66,21 @@ class TransactionColumns:
         raise SchemaError("transactions need an 'amount' column or 'quantity' and 'unit_price'")
 
 
+@dataclass(frozen=True)
+class TransactionOptions:
+    """Optional purchase features and the returns policy."""
+
+    windows: tuple[int, ...] = ()  # days before as_of, e.g. (90, 180, 365)
+    top_categories: int = 5  # category shares for this many categories, the rest as "other"
+    returns: Literal["net", "exclude"] = "net"
+    lifetimes_period: Literal["D", "W", "M"] | None = None  # adds lifetimes_* columns
+
+
 def transaction_features(
-    lines: pd.DataFrame, columns: TransactionColumns, as_of: datetime
+    lines: pd.DataFrame,
+    columns: TransactionColumns,
+    as_of: datetime,
+    options: TransactionOptions | None = None,
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """Aggregate order lines into one row of purchase features per customer.
 
@@ -70,6 +92,8 @@ def transaction_features(
         Column roles in ``lines``.
     as_of
         Observation end; later lines are excluded.
+    options
+        Time windows, category shares and the returns policy.
 
     Returns
     -------
@@ -87,47 +111,46 @@ def transaction_features(
     >>> f[["customer_id", "recency_days", "frequency", "monetary"]].values.tolist()
     [['a', 10.0, 2, 40.0], ['b', 15.0, 1, 5.0]]
     """
-    needed = [columns.customer, columns.order, columns.timestamp]
-    needed += [c for c in (columns.amount, columns.quantity, columns.unit_price) if c]
-    missing = [c for c in needed if c not in lines.columns]
-    if missing:
-        raise SchemaError(
-            f"transactions: column(s) {missing} not found; have {list(lines.columns)}"
-        )
-
-    cust, order, ts = _q(columns.customer), _q(columns.order), _q(columns.timestamp)
-    amount = columns.amount_sql()
+    opts = options or TransactionOptions()
     con = duckdb.connect()
     try:
-        con.register("log", lines)
-        # Cast once, so text columns (as read from CSV) work like typed ones.
-        con.execute(
-            f"""
-            CREATE TEMP VIEW lines AS
-            SELECT {cust} AS customer_id, {order}::VARCHAR AS order_id,
-                   CAST({ts} AS TIMESTAMP) AS ts, CAST({amount} AS DOUBLE) AS amount
-            FROM log
-            """
-        )
-        params = [pd.Timestamp(as_of).to_pydatetime()]
+        lines_view(con, lines, columns)
+        params: list[object] = [pd.Timestamp(as_of).to_pydatetime()]
         counts_row = con.execute(
             """
             SELECT count(*) AS n,
                    count(*) FILTER (WHERE ts > $1::TIMESTAMP) AS future,
                    count(*) FILTER (WHERE ts IS NULL) AS undated,
                    count(*) FILTER (WHERE ts <= $1::TIMESTAMP AND coalesce(amount, 0) = 0)
-                       AS zero_amount
+                       AS zero_amount,
+                   count(*) FILTER (WHERE ts <= $1::TIMESTAMP AND amount < 0) AS negative
             FROM lines
             """,
             params,
         ).fetchone()
         assert counts_row is not None
+        lowest = 0 if opts.returns == "exclude" else None
+        extra = _window_sql(opts.windows)
+        if columns.category:
+            shares, names = _share_sql(con, params[0], opts.top_categories, len(params) + 1)
+            extra += shares
+            params += names
         features = con.execute(
-            """
+            f"""
             WITH l AS (
-                SELECT * FROM lines WHERE ts <= $1::TIMESTAMP AND amount <> 0
+                SELECT * FROM lines
+                WHERE ts <= $1::TIMESTAMP AND amount {"> 0" if lowest == 0 else "<> 0"}
+            ),
+            orders AS (
+                SELECT customer_id, order_id, min(ts) AS ts FROM l WHERE amount > 0 GROUP BY 1, 2
+            ),
+            gaps AS (
+                SELECT customer_id,
+                       date_diff('second', min(ts), max(ts)) / 86400.0 / (count(*) - 1)
+                           AS mean_days_between_orders
+                FROM orders GROUP BY 1 HAVING count(*) > 1
             )
-            SELECT customer_id,
+            SELECT l.customer_id,
                    date_diff('second', max(ts) FILTER (WHERE amount > 0), $1::TIMESTAMP)
                        / 86400.0 AS recency_days,
                    count(DISTINCT order_id) FILTER (WHERE amount > 0) AS frequency,
@@ -137,11 +160,13 @@ def transaction_features(
                    coalesce(-sum(amount) FILTER (WHERE amount < 0), 0)
                        / sum(amount) FILTER (WHERE amount > 0) AS return_rate,
                    date_diff('second', min(ts) FILTER (WHERE amount > 0), $1::TIMESTAMP)
-                       / 86400.0 AS tenure_days
-            FROM l
-            GROUP BY customer_id
+                       / 86400.0 AS tenure_days,
+                   any_value(gaps.mean_days_between_orders) AS mean_days_between_orders
+                   {extra}
+            FROM l LEFT JOIN gaps USING (customer_id)
+            GROUP BY l.customer_id
             HAVING count(*) FILTER (WHERE amount > 0) > 0
-            ORDER BY customer_id
+            ORDER BY l.customer_id
             """,
             params,
         ).df()
@@ -151,19 +176,97 @@ def transaction_features(
         con.close()
 
     # Sums of floats depend on summation order; rounding keeps results identical across runs.
-    money = ["monetary", "avg_order_value"]
-    features[money] = features[money].round(6)
-    features[["recency_days", "tenure_days", "return_rate"]] = features[
-        ["recency_days", "tenure_days", "return_rate"]
-    ].round(9)
-    features["frequency"] = features["frequency"].astype("int64")
+    counts_cols = [c for c in features.columns if c.startswith("frequency")]
+    floats = [c for c in features.columns if c not in ("customer_id", *counts_cols)]
+    features[floats] = features[floats].astype("float64").round(9)
+    features[counts_cols] = features[counts_cols].astype("int64")
     features["customer_id"] = features["customer_id"].astype("string")
-    n, future, undated, zero = (int(v) for v in counts_row)
+    n, future, undated, zero, negative = (int(v) for v in counts_row)
     counts = {
         "lines": n,
         "future_lines_excluded": future,
         "undated_lines_excluded": undated,
         "zero_amount_lines_excluded": zero,
     }
+    if opts.returns == "exclude":
+        counts["return_lines_excluded"] = negative
     logger.info("transaction features for %d customers from %d lines", len(features), n)
     return features, counts
+
+
+def lines_view(
+    con: duckdb.DuckDBPyConnection, lines: pd.DataFrame, columns: TransactionColumns
+) -> None:
+    """Register ``lines`` as the view ``lines(customer_id, order_id, ts, amount[, category])``.
+
+    Columns are cast once, so text columns (as read from CSV) work like typed ones.
+    """
+    needed = [columns.customer, columns.order, columns.timestamp]
+    needed += [
+        c for c in (columns.amount, columns.quantity, columns.unit_price, columns.category) if c
+    ]
+    missing = [c for c in needed if c not in lines.columns]
+    if missing:
+        raise SchemaError(
+            f"transactions: column(s) {missing} not found; have {list(lines.columns)}"
+        )
+    cust, order, ts = _q(columns.customer), _q(columns.order), _q(columns.timestamp)
+    category = f", {_q(columns.category)}::VARCHAR AS category" if columns.category else ""
+    con.register("log", lines)
+    con.execute(
+        f"""
+        CREATE TEMP VIEW lines AS
+        SELECT {cust} AS customer_id, {order}::VARCHAR AS order_id,
+               CAST({ts} AS TIMESTAMP) AS ts, CAST({columns.amount_sql()} AS DOUBLE) AS amount
+               {category}
+        FROM log
+        """
+    )
+
+
+def _window_sql(windows: tuple[int, ...]) -> str:
+    """Orders and net spend within each window of days before as_of ($1)."""
+    parts = []
+    for w in windows:
+        if not isinstance(w, int) or w <= 0:
+            raise SchemaError(f"transactions: windows must be positive whole days, got {w!r}")
+        since = f"$1::TIMESTAMP - INTERVAL {w} DAY"
+        parts.append(
+            f", count(DISTINCT order_id) FILTER (WHERE amount > 0 AND ts > {since})"
+            f" AS frequency_{w}d"
+            f", greatest(coalesce(sum(amount) FILTER (WHERE ts > {since}), 0), 0)"
+            f" AS monetary_{w}d"
+        )
+    return "".join(parts)
+
+
+def _share_sql(
+    con: duckdb.DuckDBPyConnection, as_of: object, top: int, first_param: int
+) -> tuple[str, list[object]]:
+    """Share of each customer's gross purchases in each of the top categories, and the rest.
+
+    Category values are bound parameters; only their slugs become column names.
+    """
+    rows = con.execute(
+        "SELECT category FROM lines WHERE ts <= $1::TIMESTAMP AND amount > 0 "
+        "AND category IS NOT NULL GROUP BY 1 ORDER BY sum(amount) DESC, 1 LIMIT $2",
+        [as_of, int(top)],
+    ).fetchall()
+    names = [str(r[0]) for r in rows]
+    gross = "sum(amount) FILTER (WHERE amount > 0)"
+    parts, used = [], {"other"}
+    for i, name in enumerate(names):
+        slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "blank"
+        while slug in used:
+            slug += "_"
+        used.add(slug)
+        parts.append(
+            f", coalesce(sum(amount) FILTER (WHERE amount > 0 AND category = ${first_param + i}),"
+            f" 0) / {gross} AS {_q('share_' + slug)}"
+        )
+    listed = ", ".join(f"${first_param + i}" for i in range(len(names))) or "NULL"
+    parts.append(
+        ", coalesce(sum(amount) FILTER (WHERE amount > 0 AND (category IS NULL OR category NOT IN"
+        f" ({listed}))), 0) / {gross} AS share_other"
+    )
+    return "".join(parts), list(names)

@@ -27,7 +27,7 @@ from user_segmentation.config import ProjectConfig
 from user_segmentation.errors import ConfigError, DataQualityError
 from user_segmentation.features.preprocess import Preprocessor
 from user_segmentation.features.table import EventAggregate, FeatureSpec, build_feature_table
-from user_segmentation.features.transactions import TransactionColumns
+from user_segmentation.features.transactions import TransactionColumns, TransactionOptions
 from user_segmentation.integrate.combine import CUSTOMER_ID, Integrated, SourceTable, integrate
 from user_segmentation.integrate.rules import ExcludeRule
 from user_segmentation.profile.profiles import profile_table, segment_table
@@ -351,9 +351,18 @@ def _feature_spec(config: ProjectConfig, data: Integrated) -> FeatureSpec:
         as_of=as_of,
         transactions_source=tx.source if tx else None,
         transaction_columns=(
-            TransactionColumns(tx.order, tx.timestamp, tx.amount, tx.quantity, tx.unit_price)
+            TransactionColumns(
+                tx.order, tx.timestamp, tx.amount, tx.quantity, tx.unit_price, tx.category
+            )
             if tx
             else None
+        ),
+        transaction_options=(
+            TransactionOptions(
+                tuple(tx.windows), tx.top_categories, tx.returns, tx.lifetimes_period
+            )
+            if tx
+            else TransactionOptions()
         ),
         events=tuple(
             EventAggregate(e.source, tuple(e.sum), tuple(e.mean), e.count_as) for e in f.events

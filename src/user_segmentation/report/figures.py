@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -94,8 +95,7 @@ def k_selection_figure(
         vertical_spacing=0.2,
     )
     for i, (column, _, y_title) in enumerate(_K_PANELS):
-        row, col = divmod(i, 2)
-        row, col = row + 1, col + 1
+        row, col = i // 2 + 1, i % 2 + 1
         values = pd.to_numeric(scores[column], errors="coerce").astype(float)
         fig.add_trace(
             go.Scatter(
@@ -288,10 +288,8 @@ def pca_scatter_figure(
     colours = segment_colours(labels)
     pc2_all_missing = bool(shown["pc2"].isna().all()) and len(shown) > 0
     fig = go.Figure()
-    for seg_id, label in labels.items():
-        part = shown[shown["segment_id"].astype(int) == seg_id]
-        if part.empty:
-            continue
+    for seg_id, part in shown.groupby(shown["segment_id"].astype(int), sort=True):
+        label = labels[int(seg_id)]
         y = np.zeros(len(part)) if pc2_all_missing else part["pc2"].to_numpy(dtype=float)
         customdata = np.column_stack(
             [
@@ -305,7 +303,7 @@ def pca_scatter_figure(
                 y=y,
                 mode="markers",
                 name=plotly_text(label),
-                marker={"color": colours[seg_id], "size": 6, "opacity": 0.75},
+                marker={"color": colours[int(seg_id)], "size": 6, "opacity": 0.75},
                 customdata=customdata,
                 hovertemplate="customer %{customdata[0]}<br>segment %{customdata[1]}"
                 "<br>pc1 = %{x:.3f}<br>pc2 = %{y:.3f}<extra></extra>",
@@ -472,15 +470,17 @@ def profile_heatmap_figure(profiles: pd.DataFrame, segments: pd.DataFrame) -> go
     finite = np.abs(std_diff[np.isfinite(std_diff)])
     largest = float(finite.max()) if finite.size else 0.0
     spread = min(HEATMAP_STD_CAP, max(HEATMAP_STD_FLOOR, largest))
-    text = [[_short_number(v) for v in row] for row in means]
+
+    def cells(fmt: Callable[[float], str], values: np.ndarray) -> np.ndarray:
+        return np.vectorize(fmt, otypes=[object])(values)
+
+    text = cells(_short_number, means)
     customdata = np.dstack(
         [
-            np.array(text, dtype=object),
-            np.vectorize(_short_number, otypes=[object])(overall),
-            np.vectorize(lambda v: f"{v:.2f}" if math.isfinite(v) else "n/a", otypes=[object])(
-                lift
-            ),
-            np.vectorize(lambda v: format_std_diff(v, digits=2), otypes=[object])(std_diff),
+            text,
+            cells(_short_number, overall),
+            cells(lambda v: f"{v:.2f}" if math.isfinite(v) else "n/a", lift),
+            cells(lambda v: format_std_diff(v, digits=2), std_diff),
         ]
     )
     fig = go.Figure(
@@ -488,7 +488,7 @@ def profile_heatmap_figure(profiles: pd.DataFrame, segments: pd.DataFrame) -> go
             z=[[v if math.isfinite(v) else None for v in row] for row in std_diff],
             x=[plotly_text(f) for f in features],
             y=[plotly_text(labels[s]) for s in seg_ids],
-            text=text,
+            text=text.tolist(),
             texttemplate="%{text}",
             customdata=customdata,
             colorscale="RdBu_r",

@@ -97,7 +97,7 @@ def _title(record: RunRecord) -> tuple[str, str]:
     project = str(_meta(record, "project", "segmentation project"))
     run = f"run {record.run_id}" if record.run_id is not None else "unsaved run"
     created = _meta(record, "created_at")
-    subtitle = f"{run.capitalize()}" + (f" · created {created}" if created else "")
+    subtitle = run.capitalize() + (f" · created {created}" if created else "")
     return project, subtitle
 
 
@@ -137,15 +137,11 @@ def _rationale_html(rationale: Any) -> str:
 
 
 def _recommended_k(record: RunRecord) -> int:
-    for value in (
-        record.selection.get("recommended_k"),
-        record.meta.get("k"),
-        len(record.segments),
-    ):
+    for value in (record.selection.get("recommended_k"), record.meta.get("k")):
         number = _num(value)
         if number is not None:
             return int(number)
-    return 0  # unreachable: len() is always a number
+    return len(record.segments)
 
 
 def _k_selection(record: RunRecord) -> str:
@@ -213,6 +209,21 @@ def _segments_table(record: RunRecord) -> str:
     )
 
 
+def _pca_scatter(record: RunRecord, max_points: int) -> str:
+    seed = _num(record.meta.get("seed"))
+    explained = record.meta.get("explained_variance")
+    if not (isinstance(explained, list) and all(_num(v) is not None for v in explained)):
+        explained = None
+    fig = pca_scatter_figure(
+        record.assignments,
+        record.segments,
+        max_points=max_points,
+        random_state=int(seed) if seed is not None else 0,
+        explained_variance=None if explained is None else [float(v) for v in explained],
+    )
+    return _figure_div(fig, "fig-pca")
+
+
 def _timings_table(timings: dict[str, Any]) -> str:
     if not timings:
         return "<p><em>No timings were recorded.</em></p>"
@@ -274,44 +285,23 @@ def report_html(record: RunRecord, *, max_points: int = 5_000) -> str:
     (True, True)
     """
     project, subtitle = _title(record)
-    seed = _num(record.meta.get("seed"))
-    random_state = int(seed) if seed is not None else 0
-    explained = record.meta.get("explained_variance")
-    explained_list = (
-        [float(v) for v in explained]
-        if isinstance(explained, list) and all(_num(v) is not None for v in explained)
-        else None
-    )
-    # Build every figure before any output so a bad record fails as a whole.
-    k_section = _k_selection(record)
-    segments_section = _segments_table(record)
-    sizes_div = _figure_div(segment_sizes_figure(record.segments), "fig-sizes")
-    pca_div = _figure_div(
-        pca_scatter_figure(
-            record.assignments,
-            record.segments,
-            max_points=max_points,
-            random_state=random_state,
-            explained_variance=explained_list,
-        ),
-        "fig-pca",
-    )
-    heatmap_div = _figure_div(
-        profile_heatmap_figure(record.profiles, record.segments), "fig-profiles"
-    )
     meta: dict[str, Any] = {"run_id": record.run_id, **record.meta}
     sections = {
         "summary": ("Summary", _summary(record)),
-        "k-selection": ("Choosing the number of segments", k_section),
-        "segments": ("Segments", segments_section),
-        "sizes": ("Segment sizes", sizes_div),
-        "pca": ("Customers on the principal components", pca_div),
+        "k-selection": ("Choosing the number of segments", _k_selection(record)),
+        "segments": ("Segments", _segments_table(record)),
+        "sizes": (
+            "Segment sizes",
+            _figure_div(segment_sizes_figure(record.segments), "fig-sizes"),
+        ),
+        "pca": ("Customers on the principal components", _pca_scatter(record, max_points)),
         "profiles": (
             "Segment profiles",
             "<p>Colour: standardised difference from the average customer, in standard "
             "deviations (red above, blue below; blank for a constant feature); cell text: the "
             "segment mean. Hover a cell for the overall mean and lift (segment mean ÷ "
-            "overall mean).</p>" + heatmap_div,
+            "overall mean).</p>"
+            + _figure_div(profile_heatmap_figure(record.profiles, record.segments), "fig-profiles"),
         ),
         "quality": ("Data quality", structure_html(record.quality)),
         "metadata": (
@@ -320,8 +310,8 @@ def report_html(record: RunRecord, *, max_points: int = 5_000) -> str:
         ),
     }
     body = "".join(
-        f'<section id="{sid}"><h2>{_esc(heading)}</h2>{content}</section>'
-        for sid, (heading, content) in ((s, sections[s]) for s in SECTION_IDS)
+        f'<section id="{sid}"><h2>{_esc(sections[sid][0])}</h2>{sections[sid][1]}</section>'
+        for sid in SECTION_IDS
     )
     title = f"Segmentation report: {project}"
     return (
@@ -368,20 +358,14 @@ def render_report(record: RunRecord, path: str | Path, *, max_points: int = 5_00
     --------
     >>> import tempfile, pathlib
     >>> import pandas as pd
-    >>> from user_segmentation.records import RunRecord
-    >>> record = RunRecord(
-    ...     meta={"project": "demo"}, quality={}, selection={"recommended_k": 2},
-    ...     model={}, timings={},
-    ...     k_scores=pd.DataFrame({"k": [2], "inertia": [1.0], "silhouette": [0.5],
-    ...                            "davies_bouldin": [0.7], "calinski_harabasz": [9.0]}),
-    ...     assignments=pd.DataFrame({"customer_id": ["a", "b"], "segment_id": [0, 1],
-    ...                               "pc1": [0.0, 1.0], "pc2": [0.0, 1.0]}),
-    ...     segments=pd.DataFrame({"segment_id": [0, 1], "name": ["Low", "High"],
-    ...                            "size": [1, 1], "share": [0.5, 0.5]}),
-    ...     profiles=pd.DataFrame({"segment_id": [0, 1], "feature": ["spend", "spend"],
-    ...                            "mean": [1.0, 3.0], "overall_mean": [2.0, 2.0],
-    ...                            "lift": [0.5, 1.5], "std_diff": [-1.0, 1.0]}),
-    ... )
+    >>> from user_segmentation.records import (
+    ...     ASSIGNMENT_COLUMNS, K_SCORE_COLUMNS, PROFILE_COLUMNS, SEGMENT_COLUMNS, RunRecord)
+    >>> record = RunRecord(  # an empty run; see report_html for one with data
+    ...     meta={"project": "demo"}, quality={}, selection={}, model={}, timings={},
+    ...     k_scores=pd.DataFrame(columns=K_SCORE_COLUMNS),
+    ...     assignments=pd.DataFrame(columns=ASSIGNMENT_COLUMNS),
+    ...     segments=pd.DataFrame(columns=SEGMENT_COLUMNS),
+    ...     profiles=pd.DataFrame(columns=PROFILE_COLUMNS))
     >>> out = render_report(record, pathlib.Path(tempfile.mkdtemp()) / "run.html")
     >>> out.stat().st_size > 1_000_000  # plotly.js is inlined
     True

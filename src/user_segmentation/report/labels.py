@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-import math
+from collections import Counter
 from typing import Any
 
 import pandas as pd
@@ -58,14 +58,10 @@ def segment_labels(segments: pd.DataFrame, extra_ids: Any = ()) -> dict[int, str
     require_columns(segments, ["segment_id", "name"], "segments")
     names: dict[int, str] = {}
     for seg_id, name in zip(segments["segment_id"], segments["name"], strict=True):
-        missing = name is None or (isinstance(name, float) and math.isnan(name))
-        text = "" if missing else str(name).strip()
-        names[int(seg_id)] = text
+        names[int(seg_id)] = "" if pd.isna(name) else str(name).strip()
     for seg_id in extra_ids:
         names.setdefault(int(seg_id), "")
-    counts: dict[str, int] = {}
-    for text in names.values():
-        counts[text] = counts.get(text, 0) + 1
+    counts = Counter(names.values())
     labels: dict[int, str] = {}
     for seg_id in sorted(names):
         text = names[seg_id]

@@ -22,10 +22,6 @@ from typing import Any
 _MAX_DEPTH = 12  # JSON from a run is shallow; deeper nesting is shown as text, not recursed
 
 
-def _is_sequence(value: Any) -> bool:
-    return isinstance(value, Sequence) and not isinstance(value, str | bytes)
-
-
 def format_scalar(value: Any) -> str:
     """Format one scalar for display (not escaped).
 
@@ -54,21 +50,6 @@ def format_scalar(value: Any) -> str:
     return str(value)
 
 
-def _scalar_html(value: Any) -> str:
-    return html.escape(format_scalar(value))
-
-
-def _columns(rows: Sequence[Mapping[Any, Any]]) -> list[Any]:
-    columns: list[Any] = []
-    seen: set[str] = set()
-    for row in rows:
-        for key in row:
-            if str(key) not in seen:
-                seen.add(str(key))
-                columns.append(key)
-    return columns
-
-
 def _cell(value: Any, depth: int) -> str:
     is_num = isinstance(value, int | float) and not isinstance(value, bool)
     css = ' class="num"' if is_num else ""
@@ -76,7 +57,7 @@ def _cell(value: Any, depth: int) -> str:
 
 
 def _table(rows: Sequence[Mapping[Any, Any]], depth: int, index: Sequence[Any] | None) -> str:
-    columns = _columns(rows)
+    columns = list(dict.fromkeys(key for row in rows for key in row))
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in columns)
     if index is not None:
         head = "<th></th>" + head
@@ -126,11 +107,11 @@ def to_html(value: Any, depth: int = 0) -> str:
             for k, v in value.items()
         )
         return f"<dl>{items}</dl>"
-    if _is_sequence(value):
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
         if not value:
             return "<em>none</em>"
         if all(isinstance(v, Mapping) and v for v in value):
             return _table(value, depth, index=None)
         items = "".join(f"<li>{to_html(v, depth + 1)}</li>" for v in value)
         return f"<ul>{items}</ul>"
-    return _scalar_html(value)
+    return html.escape(format_scalar(value))

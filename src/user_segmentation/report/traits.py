@@ -86,10 +86,11 @@ def defining_traits(profiles: pd.DataFrame, n: int = 3) -> dict[int, list[tuple[
     {0: [('monetary', 1.8), ('recency', -1.2)]}
     """
     require_columns(profiles, ["segment_id", "feature", "std_diff"], "profiles")
+    segment_ids = profiles["segment_id"].astype(int).to_numpy()
     feature_rank = {f: i for i, f in enumerate(pd.unique(profiles["feature"]))}
     frame = pd.DataFrame(
         {
-            "segment_id": profiles["segment_id"].astype(int).to_numpy(),
+            "segment_id": segment_ids,
             "feature": profiles["feature"].astype(str).to_numpy(),
             "std_diff": pd.to_numeric(profiles["std_diff"], errors="coerce").to_numpy(dtype=float),
             "rank": profiles["feature"].map(feature_rank).to_numpy(),
@@ -100,9 +101,7 @@ def defining_traits(profiles: pd.DataFrame, n: int = 3) -> dict[int, list[tuple[
     frame = frame.sort_values(
         ["segment_id", "strength", "rank"], ascending=[True, False, True], kind="mergesort"
     )
-    result: dict[int, list[tuple[str, float]]] = {
-        int(s): [] for s in sorted(profiles["segment_id"].astype(int).unique())
-    }
+    result: dict[int, list[tuple[str, float]]] = {int(s): [] for s in np.unique(segment_ids)}
     for seg_id, group in frame.groupby("segment_id", sort=True):
         top = group.head(n)
         result[int(seg_id)] = [

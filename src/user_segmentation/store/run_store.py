@@ -8,20 +8,18 @@ as it was.
 from __future__ import annotations
 
 import logging
-import os
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from itertools import repeat
+from itertools import groupby
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, Table, func, inspect, select
+from sqlalchemy import Connection, Engine, Table, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from user_segmentation.errors import StoreError
@@ -34,15 +32,14 @@ from user_segmentation.store.connection import (
     make_engine,
     resolve_location,
 )
+from user_segmentation.store.integrity import explain_integrity
+from user_segmentation.store.layout import check_layout, create_schema, create_sqlite_file
 from user_segmentation.store.schema import (
     FRAME_TABLES,
     JSON_COLUMNS,
     ROW_ORDER,
-    SCHEMA_VERSION,
     STATUS_COMPLETE,
-    metadata,
     runs,
-    schema_version,
 )
 from user_segmentation.store.serialize import (
     TEXT_DTYPE,
@@ -50,7 +47,6 @@ from user_segmentation.store.serialize import (
     dumps_section,
     frame_to_columns,
     loads_section,
-    show,
     to_int_or_none,
 )
 
@@ -75,7 +71,23 @@ LIST_COLUMNS = [
     "input_fingerprint",
 ]
 
-_TEXT_META = ["project", "config_hash", "input_fingerprint", "package_version", "engine"]
+_LIST_DTYPES = {
+    **dict.fromkeys(LIST_COLUMNS, TEXT_DTYPE),
+    "run_id": "int64",
+    "n_customers": "int64",
+    "k": "int64",
+    "seed": "Int64",
+}
+
+#: Keys of ``meta`` also kept as text columns of ``runs``, where they can be listed and queried.
+_TEXT_META = [
+    "project",
+    "config_hash",
+    "input_fingerprint",
+    "package_version",
+    "engine",
+    "primary_method",
+]
 
 _CORRUPT_MARKERS = ("malformed", "not a database", "corrupt", "disk image")
 
@@ -111,7 +123,7 @@ class RunStore:
     def __init__(self, url_or_path: str | Path, *, busy_timeout: float = 30.0) -> None:
         self._location: StoreLocation = resolve_location(url_or_path)
         if self._location.path is not None and not check_sqlite_file(self._location.path):
-            _create_sqlite_file(self._location.path, busy_timeout)
+            create_sqlite_file(self._location.path, busy_timeout)
         self._engine: Engine | None = make_engine(self._location, busy_timeout)
         try:
             self._open_schema()
@@ -194,7 +206,7 @@ class RunStore:
             cause = exc.__cause__
             if not isinstance(cause, IntegrityError):
                 raise
-            detail = _explain_integrity(record) or str(cause.orig)
+            detail = explain_integrity(record) or str(cause.orig)
             raise StoreError(
                 f"store {self._location.display}: run not saved, nothing was written: {detail}"
             ) from cause
@@ -302,16 +314,7 @@ class RunStore:
                 .where(runs.c.status == STATUS_COMPLETE)
                 .order_by(runs.c.run_id.desc())
             ).all()
-        data: dict[str, Any] = {}
-        transposed = list(zip(*rows, strict=True)) if rows else [() for _ in LIST_COLUMNS]
-        for name, values in zip(LIST_COLUMNS, transposed, strict=True):
-            if name in ("run_id", "n_customers", "k"):
-                data[name] = np.asarray(values, dtype=np.int64)
-            elif name == "seed":
-                data[name] = pd.array(list(values), dtype="Int64")
-            else:
-                data[name] = pd.Series(list(values), dtype=object).astype(TEXT_DTYPE)
-        return pd.DataFrame(data, columns=LIST_COLUMNS)
+        return pd.DataFrame(rows, columns=LIST_COLUMNS, dtype=object).astype(_LIST_DTYPES)
 
     def latest_run_id(self) -> int | None:
         """Return the id of the latest completed run, or ``None`` if there is none.
@@ -378,111 +381,12 @@ class RunStore:
         return StoreError(f"store {where}: could not {action}: {message}")
 
     def _open_schema(self) -> None:
-        where = self._location.display
         with self._transaction(write=False, action="open the store") as conn:
-            insp = inspect(conn)
-            tables = set(insp.get_table_names())
-            columns = {
-                name: {str(c["name"]) for c in insp.get_columns(name)}
-                for name in sorted(tables & set(metadata.tables))
-            }
-        if not tables:
+            is_store = check_layout(conn, self._location.display)
+        if not is_store:
             with self._transaction(write=True, action="create the store") as conn:
-                _create_schema(conn)
-            logger.info("created run store %s", where)
-            return
-        if schema_version.name not in tables:
-            raise StoreError(
-                f"{where} is a database but not a run store (it holds the tables "
-                f"{', '.join(sorted(tables))}). Point the store setting in segmentation.yaml "
-                "to another location."
-            )
-        with self._transaction(write=False, action="open the store") as conn:
-            versions = list(conn.execute(select(schema_version.c.version)).scalars())
-        if len(versions) != 1:
-            raise StoreError(
-                f"store {where} is damaged: schema_version holds {len(versions)} rows, "
-                f"expected 1. {REMEDY}"
-            )
-        version = versions[0]
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"store {where} was written by a newer version of user-segmentation (store "
-                f"schema {version}; this version reads up to {SCHEMA_VERSION}). Upgrade "
-                "user-segmentation, or point the store setting to another location."
-            )
-        if version < 1:
-            raise StoreError(f"store {where} is damaged: schema version {version}. {REMEDY}")
-        missing = sorted(set(metadata.tables) - tables)
-        if missing:
-            raise StoreError(
-                f"store {where} is damaged: table(s) {', '.join(missing)} are missing. {REMEDY}"
-            )
-        absent = [
-            f"{name}.{column.name}"
-            for name, table in metadata.tables.items()
-            for column in table.columns
-            if column.name not in columns[name]
-        ]
-        if absent:
-            # Schema version 1 is still the pre-release layout, so a store made by an earlier
-            # 0.x build can lack a column added since; it is refused, not altered.
-            raise StoreError(
-                f"store {where} lacks column(s) {', '.join(absent)}: it was made by an earlier "
-                "pre-release of user-segmentation with an older store layout, or it is damaged. "
-                "Point the store setting in segmentation.yaml to another location (a new path "
-                "starts an empty store). The store was left untouched."
-            )
-
-
-def _create_schema(conn: Connection) -> None:
-    """Create all tables and the version row, unless another process did it first."""
-    if schema_version.name in inspect(conn).get_table_names():
-        return
-    metadata.create_all(conn)
-    conn.execute(schema_version.insert().values(version=SCHEMA_VERSION))
-
-
-def _create_sqlite_file(path: Path, busy_timeout: float) -> None:
-    """Create a new SQLite store at ``path`` atomically.
-
-    The store is built under a temporary name in the same folder and hard-linked into place
-    only once complete, so no process ever sees an empty or half-created file at ``path``
-    (which :func:`check_sqlite_file` would rightly refuse as damaged). If another process
-    links its store first, that one is kept.
-    """
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise StoreError(
-            f"store {path}: cannot create the folder {path.parent}: {exc.strerror or exc}"
-        ) from exc
-    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.creating")
-    engine = make_engine(resolve_location(temp), busy_timeout)
-    try:
-        with engine.connect() as conn:
-            conn.execution_options(**{WRITE_OPTION: True})
-            with conn.begin():
-                _create_schema(conn)
-        # Closing the last connection checkpoints the WAL into the file before it is linked.
-        engine.dispose()
-        try:
-            os.link(temp, path)
-        except FileExistsError:
-            logger.debug("store %s was created by another process meanwhile", path)
-        except OSError:
-            # No hard links on this filesystem: fall back to a rename, which could replace a
-            # store created by another process in the same instant (acceptable: it is empty).
-            if not path.exists():
-                os.replace(temp, path)
-    except SQLAlchemyError as exc:
-        raise StoreError(f"store {path}: cannot create a new store: {exc}") from exc
-    except OSError as exc:
-        raise StoreError(f"store {path}: cannot create a new store: {exc.strerror or exc}") from exc
-    finally:
-        engine.dispose()
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(f"{temp}{suffix}").unlink(missing_ok=True)
+                create_schema(conn)
+            logger.info("created run store %s", self._location.display)
 
 
 def _run_row(record: RunRecord) -> dict[str, Any]:
@@ -501,8 +405,6 @@ def _run_row(record: RunRecord) -> dict[str, Any]:
     for key in _TEXT_META:
         value = meta.get(key)
         row[key] = None if value is None else str(value)
-    method = meta.get("primary_method")
-    row["primary_method"] = None if method is None else str(method)
     row["seed"] = to_int_or_none("meta", "seed", meta.get("seed"))
     n_customers = to_int_or_none("meta", "n_customers", meta.get("n_customers"))
     k = to_int_or_none("meta", "k", meta.get("k"))
@@ -522,31 +424,26 @@ def _insert_columns(
     list_of_dicts)`` about four times slower (2.4 s against 0.6 s for 200,000 rows here). Our
     column types need no bind processing.
     """
-    n = len(values[0]) if values else 0
+    n = len(values[0])
     if n == 0:
         return
     names = ["run_id", *columns, ROW_ORDER]
     compiled = table.insert().compile(dialect=conn.dialect, column_keys=names)
     sql = str(compiled)
+    by_name = dict(zip(columns, values, strict=True))
+    by_name["run_id"] = np.full(n, run_id, dtype=np.int64)
+    by_name[ROW_ORDER] = np.arange(n, dtype=np.int64)
     # Positional paramstyles (SQLite's "?") take tuples in the compiled order; named ones
     # (psycopg's "%(name)s") take dicts.
-    positions = compiled.positiontup if compiled.positional else None
-    order = None if positions is None else [names.index(key) for key in positions]
+    keys = compiled.positiontup or names
+    arrays = [by_name[key] for key in keys]
     for start in range(0, n, BATCH_ROWS):
-        stop = min(start + BATCH_ROWS, n)
-        batch = zip(
-            repeat(run_id, stop - start),
-            *(v[start:stop].tolist() for v in values),
-            range(start, stop),
-            strict=True,
-        )
+        batch = zip(*(a[start : start + BATCH_ROWS].tolist() for a in arrays), strict=True)
         params: list[Any]
-        if order is None:
-            params = [dict(zip(names, row, strict=True)) for row in batch]
-        elif order == list(range(len(names))):
+        if compiled.positional:
             params = list(batch)
         else:
-            params = [tuple(row[i] for i in order) for row in batch]
+            params = [dict(zip(keys, row, strict=True)) for row in batch]
         conn.exec_driver_sql(sql, params)
 
 
@@ -567,54 +464,9 @@ def _latest_run_id(conn: Connection) -> int | None:
 
 def _id_ranges(ids: list[int]) -> str:
     """Compact list of run ids: ``[1, 2, 3, 7]`` -> ``'1-3, 7'``; ``'none'`` when empty."""
-    if not ids:
-        return "none"
-    parts: list[str] = []
-    start = prev = ids[0]
-    for current in [*ids[1:], None]:
-        if current is not None and current == prev + 1:
-            prev = current
-            continue
-        parts.append(str(start) if start == prev else f"{start}-{prev}")
-        if current is not None:
-            start = prev = current
-    return ", ".join(parts)
-
-
-def _duplicates(frame: pd.DataFrame, keys: list[str]) -> str | None:
-    if not set(keys) <= set(frame.columns):
-        return None
-    dup = frame.duplicated(subset=keys, keep=False).to_numpy()
-    if not dup.any():
-        return None
-    rows = np.flatnonzero(dup)
-    first = frame.iloc[rows[0]]
-    value = ", ".join(f"{k}={show(first[k])}" for k in keys)
-    same = [int(r) + 1 for r in rows if all(frame.iloc[r][k] == first[k] for k in keys)][:5]
-    return f"{value} appears more than once (rows {', '.join(map(str, same))})"
-
-
-def _explain_integrity(record: RunRecord) -> str | None:
-    """Say in the user's terms which rows broke a database constraint, if we can tell."""
-    checks = [
-        ("assignments", ["customer_id"]),
-        ("segments", ["segment_id"]),
-        ("profiles", ["segment_id", "feature"]),
-        ("k_scores", ["k"]),
-    ]
-    for name, keys in checks:
-        found = _duplicates(getattr(record, name), keys)
-        if found:
-            return f"{name}: {found}"
-    known = set(pd.to_numeric(record.segments["segment_id"], errors="coerce").dropna().tolist())
-    for name in ("assignments", "profiles"):
-        frame = getattr(record, name)
-        unknown = ~frame["segment_id"].isin(known)
-        if unknown.any():
-            pos = int(np.flatnonzero(unknown.to_numpy())[0])
-            value = show(frame["segment_id"].iloc[pos])
-            return (
-                f"{name}: column 'segment_id', row {pos + 1}: {value} "
-                "is not a segment listed in segments"
-            )
-    return None
+    parts = []
+    # Consecutive ids share the same difference between value and position.
+    for _, run in groupby(enumerate(ids), key=lambda pair: pair[1] - pair[0]):
+        block = [run_id for _, run_id in run]
+        parts.append(str(block[0]) if len(block) == 1 else f"{block[0]}-{block[-1]}")
+    return ", ".join(parts) or "none"

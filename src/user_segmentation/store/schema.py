@@ -21,6 +21,8 @@ Examples
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     Column,
     Float,
@@ -87,43 +89,51 @@ runs = Table(
 )
 
 
-def _run_id_column() -> Column[int]:
-    return Column(
-        "run_id",
-        Integer,
-        ForeignKey("runs.run_id", ondelete="CASCADE"),
-        primary_key=True,
-        autoincrement=False,
+def _frame_table(name: str, *items: Column[Any] | ForeignKeyConstraint | Index) -> Table:
+    """A per-run table: ``run_id``, then the frame's columns, then :data:`ROW_ORDER`."""
+    return Table(
+        name,
+        metadata,
+        Column(
+            "run_id",
+            Integer,
+            ForeignKey("runs.run_id", ondelete="CASCADE"),
+            primary_key=True,
+            autoincrement=False,
+        ),
+        *items,
+        Column(ROW_ORDER, Integer, nullable=False),
     )
 
 
-k_scores = Table(
+def _in_segments() -> ForeignKeyConstraint:
+    """Every row's segment must be one of the run's segments."""
+    return ForeignKeyConstraint(
+        ["run_id", "segment_id"],
+        ["segments.run_id", "segments.segment_id"],
+        ondelete="CASCADE",
+    )
+
+
+k_scores = _frame_table(
     "k_scores",
-    metadata,
-    _run_id_column(),
     Column("k", Integer, primary_key=True, autoincrement=False),
     Column("inertia", Float),
     Column("silhouette", Float),
     Column("davies_bouldin", Float),
     Column("calinski_harabasz", Float),
-    Column(ROW_ORDER, Integer, nullable=False),
 )
 
-segments = Table(
+segments = _frame_table(
     "segments",
-    metadata,
-    _run_id_column(),
     Column("segment_id", Integer, primary_key=True, autoincrement=False),
     Column("name", String),
     Column("size", Integer, nullable=False),
     Column("share", Float),
-    Column(ROW_ORDER, Integer, nullable=False),
 )
 
-assignments = Table(
+assignments = _frame_table(
     "assignments",
-    metadata,
-    _run_id_column(),
     Column("customer_id", String, primary_key=True),
     Column("segment_id", Integer, nullable=False),
     # Nullable: a run without a secondary method has no second opinion to record.
@@ -133,19 +143,12 @@ assignments = Table(
     Column("pc1", Float),
     Column("pc2", Float),
     Column("pc3", Float),
-    Column(ROW_ORDER, Integer, nullable=False),
-    ForeignKeyConstraint(
-        ["run_id", "segment_id"],
-        ["segments.run_id", "segments.segment_id"],
-        ondelete="CASCADE",
-    ),
+    _in_segments(),
     Index("ix_assignments_run_segment", "run_id", "segment_id"),
 )
 
-profiles = Table(
+profiles = _frame_table(
     "profiles",
-    metadata,
-    _run_id_column(),
     Column("segment_id", Integer, primary_key=True, autoincrement=False),
     Column("feature", String, primary_key=True),
     Column("mean", Float),
@@ -154,12 +157,7 @@ profiles = Table(
     Column("lift", Float),
     # NULL when the feature is constant over all customers (no spread to measure against).
     Column("std_diff", Float),
-    Column(ROW_ORDER, Integer, nullable=False),
-    ForeignKeyConstraint(
-        ["run_id", "segment_id"],
-        ["segments.run_id", "segments.segment_id"],
-        ondelete="CASCADE",
-    ),
+    _in_segments(),
 )
 
 #: Per-run tables in the order they are written (parents before children) and the

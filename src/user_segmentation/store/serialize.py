@@ -161,9 +161,8 @@ def _bad(table: str, column: str, position: int, value: Any, problem: str) -> St
 def _numeric(s: pd.Series, table: str, what: str) -> pd.Series:
     """``s`` itself if it has a numeric dtype; an object column of numbers converted."""
     name = str(s.name)
-    if pd.api.types.is_bool_dtype(s.dtype):
-        raise StoreError(f"{table}: column '{name}' must hold {what}, found dtype {s.dtype}")
-    if pd.api.types.is_numeric_dtype(s.dtype):
+    # pandas counts booleans as numeric; the store does not.
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         return s
     if s.dtype != object:
         raise StoreError(f"{table}: column '{name}' must hold {what}, found dtype {s.dtype}")
@@ -289,7 +288,8 @@ def frame_to_columns(frame: pd.DataFrame, table: Table, columns: Sequence[str]) 
     for name in columns:
         s = frame[name]
         kind = column_kind(table, name)
-        nullable = bool(table.c[name].nullable) and not table.c[name].primary_key
+        # SQLAlchemy makes primary-key columns NOT NULL.
+        nullable = bool(table.c[name].nullable)
         if kind == "int":
             out.append(_int_values(s, table.name, nullable))
         elif kind == "float":
@@ -349,8 +349,7 @@ def columns_to_frame(
             parts[i].append(_chunk_series(transposed[i], kind))
         order_parts.append(np.asarray(transposed[len(columns)], dtype=np.int64))
     if not order_parts:
-        empty = {kind: _chunk_series((), kind) for kind in set(kinds)}
-        parts = [[empty[kind]] for kind in kinds]
+        parts = [[_chunk_series((), kind)] for kind in kinds]
         order_parts = [np.empty(0, dtype=np.int64)]
     order = np.argsort(np.concatenate(order_parts), kind="stable")
     data: dict[str, pd.Series] = {}
