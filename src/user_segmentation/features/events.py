@@ -8,11 +8,12 @@ import duckdb
 import pandas as pd
 
 from user_segmentation.errors import SchemaError
-from user_segmentation.features.sql import quote_identifier as _q
+from user_segmentation.tables import TableRef
+from user_segmentation.tables import quote_identifier as _q
 
 
 def event_features(
-    events: pd.DataFrame,
+    events: pd.DataFrame | TableRef,
     *,
     source: str,
     sum_columns: Sequence[str] = (),
@@ -34,11 +35,11 @@ def event_features(
     0           a       5.0              2
     1           b       1.0              1
     """
-    missing = [c for c in [customer, *sum_columns, *mean_columns] if c not in events.columns]
+    table = events if isinstance(events, TableRef) else TableRef.from_frame(events)
+    have = table.columns()
+    missing = [c for c in [customer, *sum_columns, *mean_columns] if c not in have]
     if missing:
-        raise SchemaError(
-            f"source '{source}': column(s) {missing} not found; have {list(events.columns)}"
-        )
+        raise SchemaError(f"source '{source}': column(s) {missing} not found; have {have}")
     parts = [f"{_q(customer)} AS customer_id"]
     parts += [f"sum(TRY_CAST({_q(c)} AS DOUBLE)) AS {_q(c)}" for c in sum_columns]
     parts += [f"avg(TRY_CAST({_q(c)} AS DOUBLE)) AS {_q('mean_' + c)}" for c in mean_columns]
@@ -46,7 +47,8 @@ def event_features(
         parts.append(f"count(*) AS {_q(count_as)}")
     con = duckdb.connect()
     try:
-        con.register("ev", events)
+        table.attach(con)
+        con.execute(f"CREATE TEMP VIEW ev AS {table.sql}")
         _check_numeric(con, source, [*sum_columns, *mean_columns])
         out = con.execute(f"SELECT {', '.join(parts)} FROM ev GROUP BY 1 ORDER BY 1").df()
     except duckdb.Error as exc:

@@ -24,13 +24,18 @@ import pandas as pd
 
 from user_segmentation.errors import SchemaError
 from user_segmentation.features.transactions import TransactionColumns, lines_view
+from user_segmentation.tables import TableRef
 
 Period = Literal["D", "W", "M"]
 _UNIT = {"D": "day", "W": "week", "M": "month"}
 
 
 def lifetimes_summary(
-    lines: pd.DataFrame, columns: TransactionColumns, as_of: datetime, *, period: Period = "D"
+    lines: pd.DataFrame | TableRef,
+    columns: TransactionColumns,
+    as_of: datetime,
+    *,
+    period: Period = "D",
 ) -> pd.DataFrame:
     """One row per customer with ``frequency``, ``recency``, ``T`` and ``monetary_value``.
 

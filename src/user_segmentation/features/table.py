@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,9 +17,11 @@ from user_segmentation.features.transactions import (
     TRANSACTION_FEATURES,
     TransactionColumns,
     TransactionOptions,
+    time_range,
     transaction_features,
 )
 from user_segmentation.integrate.combine import CUSTOMER_ID, Integrated
+from user_segmentation.tables import TableRef
 
 
 @dataclass(frozen=True)
@@ -87,12 +90,12 @@ def build_feature_table(data: Integrated, spec: FeatureSpec) -> tuple[pd.DataFra
         table = table.merge(feats, on=CUSTOMER_ID, how="left", validate="one_to_one")
         no_purchase = table["frequency"].isna()
         counts["customers_without_purchases"] = int(no_purchase.sum())
-        first = pd.to_datetime(log[spec.transaction_columns.timestamp]).min()
-        history_days = (pd.Timestamp(spec.as_of) - first).total_seconds() / 86400.0
+        first, _ = time_range(log, spec.transaction_columns)
+        history_days = 0.0 if first is None else (spec.as_of - first).total_seconds() / 86400.0
         zero = [c for c in feats.columns if c.startswith(("frequency", "monetary", "share_"))]
         fills: dict[str, float] = {c: 0.0 for c in [*zero, "avg_order_value", "return_rate"]}
         # Never negative, even when as_of precedes every line of the log.
-        fills["recency_days"] = round(max(float(history_days), 0.0), 9) if pd.notna(first) else 0.0
+        fills["recency_days"] = round(max(history_days, 0.0), 9)
         table = table.fillna(value=fills)
         counts_cols = [c for c in feats.columns if c.startswith("frequency")]
         table[counts_cols] = table[counts_cols].astype("int64")
@@ -108,7 +111,7 @@ def build_feature_table(data: Integrated, spec: FeatureSpec) -> tuple[pd.DataFra
         table = table.merge(feats, on=CUSTOMER_ID, how="left", validate="one_to_one")
         zero = [*agg.sum, *([agg.count_as] if agg.count_as else [])]
         table[zero] = table[zero].fillna(0)
-        without = ~table[CUSTOMER_ID].isin(ev[CUSTOMER_ID])
+        without = ~table[CUSTOMER_ID].isin(feats[CUSTOMER_ID])
         info[agg.source] = {"customers_without_rows": int(without.sum())}
     table = table.sort_values(CUSTOMER_ID, kind="stable", ignore_index=True)
     return table, info
@@ -131,7 +134,9 @@ def feature_names(spec: FeatureSpec) -> list[str]:
     return names
 
 
-def _table(tables: dict[str, pd.DataFrame], name: str, role: str) -> pd.DataFrame:
+def _table(
+    tables: Mapping[str, pd.DataFrame | TableRef], name: str, role: str
+) -> pd.DataFrame | TableRef:
     if name not in tables:
         raise SchemaError(f"no {role} source named '{name}'; have {sorted(tables)}")
     return tables[name]

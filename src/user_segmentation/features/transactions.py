@@ -30,7 +30,8 @@ import duckdb
 import pandas as pd
 
 from user_segmentation.errors import SchemaError
-from user_segmentation.features.sql import quote_identifier as _q
+from user_segmentation.tables import TableRef
+from user_segmentation.tables import quote_identifier as _q
 
 logger = logging.getLogger(__name__)
 
@@ -60,9 +61,10 @@ class TransactionColumns:
     def amount_sql(self) -> str:
         """SQL expression of a line's amount."""
         if self.amount:
-            return _q(self.amount)
+            return f"TRY_CAST({_q(self.amount)} AS DOUBLE)"
         if self.quantity and self.unit_price:
-            return f"{_q(self.quantity)} * {_q(self.unit_price)}"
+            quantity, price = _q(self.quantity), _q(self.unit_price)
+            return f"TRY_CAST({quantity} AS DOUBLE) * TRY_CAST({price} AS DOUBLE)"
         raise SchemaError("transactions need an 'amount' column or 'quantity' and 'unit_price'")
 
 
@@ -77,7 +79,7 @@ class TransactionOptions:
 
 
 def transaction_features(
-    lines: pd.DataFrame,
+    lines: pd.DataFrame | TableRef,
     columns: TransactionColumns,
     as_of: datetime,
     options: TransactionOptions | None = None,
@@ -195,33 +197,73 @@ def transaction_features(
 
 
 def lines_view(
-    con: duckdb.DuckDBPyConnection, lines: pd.DataFrame, columns: TransactionColumns
+    con: duckdb.DuckDBPyConnection, lines: pd.DataFrame | TableRef, columns: TransactionColumns
 ) -> None:
     """Register ``lines`` as the view ``lines(customer_id, order_id, ts, amount[, category])``.
 
     Columns are cast once, so text columns (as read from CSV) work like typed ones.
     """
+    table = lines if isinstance(lines, TableRef) else TableRef.from_frame(lines)
+    have = table.columns()
     needed = [columns.customer, columns.order, columns.timestamp]
     needed += [
         c for c in (columns.amount, columns.quantity, columns.unit_price, columns.category) if c
     ]
-    missing = [c for c in needed if c not in lines.columns]
+    missing = [c for c in needed if c not in have]
     if missing:
-        raise SchemaError(
-            f"transactions: column(s) {missing} not found; have {list(lines.columns)}"
-        )
+        raise SchemaError(f"transactions: column(s) {missing} not found; have {have}")
     cust, order, ts = _q(columns.customer), _q(columns.order), _q(columns.timestamp)
     category = f", {_q(columns.category)}::VARCHAR AS category" if columns.category else ""
-    con.register("log", lines)
-    con.execute(
+    table.attach(con)
+    _execute(con, f"CREATE TEMP VIEW log AS {table.sql}")
+    _execute(
+        con,
         f"""
         CREATE TEMP VIEW lines AS
         SELECT {cust} AS customer_id, {order}::VARCHAR AS order_id,
-               CAST({ts} AS TIMESTAMP) AS ts, CAST({columns.amount_sql()} AS DOUBLE) AS amount
+               CAST({ts} AS TIMESTAMP) AS ts, {columns.amount_sql()} AS amount
                {category}
         FROM log
-        """
+        """,
     )
+    _check_numbers(con, columns)
+
+
+def _execute(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    try:
+        con.execute(sql)
+    except duckdb.Error as exc:
+        raise SchemaError(f"transactions: cannot read the log ({exc})") from exc
+
+
+def _check_numbers(con: duckdb.DuckDBPyConnection, columns: TransactionColumns) -> None:
+    """Text that is not a number in an amount column is an error naming row and value."""
+    for col in (columns.amount, columns.quantity, columns.unit_price):
+        if col is None:
+            continue
+        bad = con.execute(
+            f"SELECT rn, v FROM (SELECT row_number() OVER () AS rn, trim({_q(col)}::VARCHAR) AS v "
+            "FROM log) WHERE v <> '' AND TRY_CAST(v AS DOUBLE) IS NULL LIMIT 1"
+        ).fetchone()
+        if bad is not None:
+            raise SchemaError(
+                f"transactions: column '{col}', data row {bad[0]}: {bad[1]!r} is not a number"
+            )
+
+
+def time_range(
+    lines: pd.DataFrame | TableRef, columns: TransactionColumns
+) -> tuple[datetime | None, datetime | None]:
+    """First and last timestamp of the log (``None`` when it has no dated line)."""
+    with duckdb.connect() as con:
+        lines_view(con, lines, columns)
+        try:
+            row = con.execute("SELECT min(ts), max(ts) FROM lines").fetchone()
+        except duckdb.Error as exc:
+            raise SchemaError(
+                f"transactions: timestamp column '{columns.timestamp}': {exc}"
+            ) from exc
+    return (row[0], row[1]) if row else (None, None)
 
 
 def _window_sql(windows: tuple[int, ...]) -> str:

@@ -18,11 +18,13 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import duckdb
 import pandas as pd
 
 from user_segmentation.errors import DataQualityError, SchemaError
-from user_segmentation.integrate.keys import KeyCase, LeadingZeros, canonical_keys
+from user_segmentation.integrate.keys import KeyCase, LeadingZeros, key_rule
 from user_segmentation.integrate.rules import ExcludeRule, apply_rules
+from user_segmentation.tables import TableRef, quote_identifier
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +39,7 @@ class SourceTable:
     """One source as read, with the facts integration needs about it."""
 
     name: str
-    frame: pd.DataFrame
+    frame: pd.DataFrame | TableRef
     key: str
     role: Role
     origin: str = ""  # file path or URL, for messages
@@ -53,8 +55,8 @@ class Integrated:
     """The integrated customer data: one attribute row per customer plus keyed event tables."""
 
     customers: pd.DataFrame  # customer_id + attribute columns, one row per customer, sorted
-    transactions: dict[str, pd.DataFrame] = field(default_factory=dict)
-    events: dict[str, pd.DataFrame] = field(default_factory=dict)
+    transactions: dict[str, TableRef] = field(default_factory=dict)
+    events: dict[str, TableRef] = field(default_factory=dict)
     quality: dict[str, Any] = field(default_factory=dict)
 
 
@@ -86,7 +88,7 @@ def integrate(sources: list[SourceTable], population: list[str]) -> Integrated:
     >>> orders = pd.DataFrame({"cust": ["1.0", "3.0"], "amount": [5.0, 7.0]})
     >>> out = integrate([SourceTable("crm", crm, "id", "attributes"),
     ...                  SourceTable("orders", orders, "cust", "transactions")], ["crm"])
-    >>> out.customers[CUSTOMER_ID].tolist(), len(out.transactions["orders"])
+    >>> out.customers[CUSTOMER_ID].tolist(), out.transactions["orders"].count()
     (['1', '2'], 1)
     """
     names = [s.name for s in sources]
@@ -95,25 +97,27 @@ def integrate(sources: list[SourceTable], population: list[str]) -> Integrated:
         raise SchemaError(f"population names unknown source(s) {unknown}; sources are {names}")
 
     report: dict[str, Any] = {"sources": {}}
-    keyed: dict[str, pd.DataFrame] = {}
+    keyed: dict[str, pd.DataFrame | TableRef] = {}
+    ids_of: dict[str, set[str]] = {}
     for src in sources:
         keyed[src.name], report["sources"][src.name] = _prepare(src)
+        ids_of[src.name] = _distinct_ids(keyed[src.name])
 
-    base_ids = sorted(set().union(*(set(keyed[n][CUSTOMER_ID]) for n in population)))
+    base_ids = sorted(set().union(*(ids_of[n] for n in population)))
     customers = pd.DataFrame({CUSTOMER_ID: pd.Series(base_ids, dtype="string")})
     base_set = set(base_ids)
     out = Integrated(customers=customers)
     owner: dict[str, str] = {}
     for src in sources:
         frame = keyed[src.name]
-        ids = set(frame[CUSTOMER_ID])
+        ids = ids_of[src.name]
         info = report["sources"][src.name]
         info["distinct_customers"] = len(ids)
         info["coverage"] = round(len(ids & base_set) / max(len(base_set), 1), 4)
         unmatched = ids - base_set
         info["unmatched_customers"] = len(unmatched)
         info["unmatched_examples"] = sorted(unmatched)[:_EXAMPLES]
-        if src.role == "attributes":
+        if isinstance(frame, pd.DataFrame):  # attributes
             for col in frame.columns.drop(CUSTOMER_ID):
                 if col in owner:
                     raise SchemaError(
@@ -125,9 +129,8 @@ def integrate(sources: list[SourceTable], population: list[str]) -> Integrated:
                 frame, on=CUSTOMER_ID, how="left", validate="one_to_one"
             )
         else:
-            matched = frame[frame[CUSTOMER_ID].isin(base_set)].reset_index(drop=True)
             target = out.transactions if src.role == "transactions" else out.events
-            target[src.name] = matched
+            target[src.name] = frame if not ids - base_set else _only(frame, customers)
 
     report["population"] = {"sources": list(population), "customers": len(base_ids)}
     report["missing_share"] = {
@@ -140,56 +143,83 @@ def integrate(sources: list[SourceTable], population: list[str]) -> Integrated:
     return out
 
 
-def _prepare(src: SourceTable) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Canonicalise one source's key; drop keyless, excluded and duplicate rows; report it."""
-    if src.key not in src.frame.columns:
-        raise SchemaError(
-            f"{src.origin or src.name}: key column '{src.key}' not found; "
-            f"columns are {list(src.frame.columns)}"
-        )
-    frame = src.frame.copy()
-    keys, key_report = canonical_keys(
-        frame[src.key], leading_zeros=src.leading_zeros, case=src.key_case
-    )
-    frame = frame.drop(columns=src.key)
-    if CUSTOMER_ID in frame.columns:
-        raise SchemaError(
-            f"{src.origin or src.name}: has a column '{CUSTOMER_ID}' besides its key "
-            f"'{src.key}'; rename it in the source's columns mapping"
-        )
-    frame.insert(0, CUSTOMER_ID, keys)
-    dropped: dict[str, int] = {}
-    n_read = len(frame)
+def _prepare(src: SourceTable) -> tuple[pd.DataFrame | TableRef, dict[str, Any]]:
+    """Canonicalise one source's key; drop keyless, excluded and duplicate rows; report it.
 
-    no_key = frame[CUSTOMER_ID].isna()
-    if no_key.any():
-        dropped["missing_customer_id"] = int(no_key.sum())
-        frame = frame[~no_key]
-    examples: dict[str, list[dict[str, str]]] = {}
-    if src.exclude:
-        frame, excluded, examples = apply_rules(frame, src.exclude, src.origin or src.name)
-        dropped.update(excluded)
+    Attribute sources come back as DataFrames (one row per customer); transactions and
+    events as lazy tables, so large logs are never loaded into pandas.
+    """
+    origin = src.origin or src.name
+    table = src.frame if isinstance(src.frame, TableRef) else TableRef.from_frame(src.frame, origin)
+    columns = table.columns()
+    if src.key not in columns:
+        raise SchemaError(f"{origin}: key column '{src.key}' not found; columns are {columns}")
+    if CUSTOMER_ID in columns and src.key != CUSTOMER_ID:
+        raise SchemaError(
+            f"{origin}: has a column '{CUSTOMER_ID}' besides its key '{src.key}'; "
+            "rename it in the source's columns mapping"
+        )
+    raw = f"CAST({quote_identifier(src.key)} AS VARCHAR)"
+    with duckdb.connect() as con:
+        table.attach(con)
+        con.execute(f"CREATE TEMP VIEW src AS {table.sql}")
+        rule, key_report = key_rule(
+            con, "src", raw, leading_zeros=src.leading_zeros, case=src.key_case
+        )
+    others = ", ".join(quote_identifier(c) for c in columns if c != src.key)
+    keyed = table.derive(
+        f"SELECT {rule.sql(raw)} AS {CUSTOMER_ID}{', ' if others else ''}{others} FROM t"
+    )
+    dropped: dict[str, int] = {}
+    if key_report.missing:
+        dropped["missing_customer_id"] = key_report.missing
+        keyed = keyed.where(f"{CUSTOMER_ID} IS NOT NULL")
+    keyed, excluded, examples = apply_rules(keyed, src.exclude, origin)
+    dropped.update(excluded)
+    n_before = keyed.count()
+    n_read = n_before + sum(dropped.values())
     if src.drop_duplicates:
-        dup = frame.duplicated(keep="first")
-        if dup.any():
-            dropped["duplicate_rows"] = int(dup.sum())
-            frame = frame[~dup]
+        keyed = keyed.derive("SELECT DISTINCT * FROM t")
+        n_dup = n_before - keyed.count()
+        if n_dup:
+            dropped["duplicate_rows"] = n_dup
+    result: pd.DataFrame | TableRef = keyed
+    n_kept = n_before - dropped.get("duplicate_rows", 0)
     if src.role == "attributes":
+        frame = keyed.df()
+        frame[CUSTOMER_ID] = frame[CUSTOMER_ID].astype("string")
         frame, n_older = _one_row_per_customer(frame, src)
         if n_older:
             dropped["older_versions"] = n_older
-
-    frame = frame.sort_values(list(frame.columns), kind="stable", ignore_index=True)
+        result = frame.sort_values(CUSTOMER_ID, kind="stable", ignore_index=True)
+        n_kept = len(result)
     info: dict[str, Any] = {
         "origin": src.origin,
         "role": src.role,
         "rows_read": n_read,
         "rows_dropped": dropped,
-        "rows_kept": len(frame),
+        "rows_kept": n_kept,
         "examples_dropped": examples,
         "key_changes": {k: v for k, v in key_report.as_dict().items() if v and k != "missing"},
     }
-    return frame, info
+    return result, info
+
+
+def _distinct_ids(table: pd.DataFrame | TableRef) -> set[str]:
+    if isinstance(table, pd.DataFrame):
+        return set(table[CUSTOMER_ID])
+    return set(table.derive(f"SELECT DISTINCT {CUSTOMER_ID} FROM t").df()[CUSTOMER_ID])
+
+
+def _only(table: TableRef, customers: pd.DataFrame) -> TableRef:
+    """The rows of ``table`` whose customer is in ``customers``."""
+    base = TableRef.from_frame(customers[[CUSTOMER_ID]])
+    (name,) = base.frames
+    return TableRef(
+        f"SELECT * FROM ({table.sql}) WHERE {CUSTOMER_ID} IN (SELECT {CUSTOMER_ID} FROM {name})",
+        {**table.frames, **base.frames},
+        table.origin,
+    )
 
 
 def _one_row_per_customer(frame: pd.DataFrame, src: SourceTable) -> tuple[pd.DataFrame, int]:

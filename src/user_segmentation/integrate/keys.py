@@ -3,13 +3,16 @@
 Systems write the same customer differently: ``" 1234"``, ``"00001234"``, ``"1234.0"``. The
 rules here are explicit and reported, never guessed per value:
 
-- surrounding whitespace is always stripped;
+- surrounding whitespace is always stripped; a blank id is a missing id;
 - a trailing ``.0`` is dropped only when *every* id of the column looks like an integral float
   (the column was float-typed somewhere upstream), so an id like ``"12.0"`` in a column of
   text ids is kept as written;
 - leading zeros are kept unless the source declares ``leading_zeros="strip"`` (some systems
   pad), because ``007`` and ``7`` may be different customers elsewhere;
 - case is kept unless the source declares ``case="upper"`` or ``"lower"``.
+
+The rules are written once, as DuckDB SQL, so in-memory tables and out-of-core transaction
+logs get exactly the same keys.
 """
 
 from __future__ import annotations
@@ -17,12 +20,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import duckdb
 import pandas as pd
+
+from user_segmentation.tables import TableRef
 
 LeadingZeros = Literal["keep", "strip"]
 KeyCase = Literal["keep", "upper", "lower"]
 
-_FLOAT_INTEGRAL = r"^-?\d+\.0+$"
+#: Whitespace that is stripped around ids (Python's str.strip() set, minus exotic spaces).
+_WS = "' \t\n\r\x0b\x0c'"
+_FLOAT_INTEGRAL = r"'-?\d+\.0+'"
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,67 @@ class KeyReport:
     def as_dict(self) -> dict[str, int]:
         """Return the counts as a plain dict."""
         return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class KeyRule:
+    """The canonicalisation of one source's key column, as SQL over a raw text column ``raw``."""
+
+    float_suffix: bool  # every present id looks like an integral float
+    leading_zeros: LeadingZeros = "keep"
+    case: KeyCase = "keep"
+
+    def stripped(self, raw: str) -> str:
+        """Whitespace stripped; blank is NULL."""
+        return f"nullif(trim({raw}, {_WS}), '')"
+
+    def unfloated(self, raw: str) -> str:
+        """... and ``.0`` dropped when the column is float-looking."""
+        s = self.stripped(raw)
+        return f"regexp_replace({s}, '\\.0+$', '')" if self.float_suffix else s
+
+    def unpadded(self, raw: str) -> str:
+        """... and leading zeros stripped from all-digit ids when declared (``0`` stays)."""
+        s = self.unfloated(raw)
+        if self.leading_zeros == "keep":
+            return s
+        unpadded = f"coalesce(nullif(ltrim({s}, '0'), ''), '0')"
+        return f"CASE WHEN regexp_full_match({s}, '\\d+') THEN {unpadded} ELSE {s} END"
+
+    def sql(self, raw: str) -> str:
+        """The canonical key."""
+        s = self.unpadded(raw)
+        return {"keep": s, "upper": f"upper({s})", "lower": f"lower({s})"}[self.case]
+
+
+def key_rule(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    raw: str,
+    *,
+    leading_zeros: LeadingZeros = "keep",
+    case: KeyCase = "keep",
+) -> tuple[KeyRule, KeyReport]:
+    """Decide the rule for the key ``raw`` (SQL text expression) of ``table``; count its effects."""
+    probe = KeyRule(False)
+    stripped = probe.stripped(raw)
+    row = con.execute(
+        f"SELECT coalesce(bool_and(regexp_full_match({stripped}, {_FLOAT_INTEGRAL}))"
+        f" FILTER (WHERE {stripped} IS NOT NULL), false) FROM {table}"
+    ).fetchone()
+    rule = KeyRule(bool(row and row[0]), leading_zeros, case)
+    counts = con.execute(
+        f"""
+        SELECT count(*) FILTER (WHERE {rule.sql(raw)} IS NULL),
+               count(*) FILTER (WHERE trim({raw}, {_WS}) <> {raw}),
+               count(*) FILTER (WHERE {rule.unfloated(raw)} <> {stripped}),
+               count(*) FILTER (WHERE {rule.unpadded(raw)} <> {rule.unfloated(raw)}),
+               count(*) FILTER (WHERE {rule.sql(raw)} <> {rule.unpadded(raw)})
+        FROM {table}
+        """
+    ).fetchone()
+    assert counts is not None
+    return rule, KeyReport(*(int(v) for v in counts))
 
 
 def canonical_keys(
@@ -63,36 +132,11 @@ def canonical_keys(
     >>> s.tolist(), r.missing, r.leading_zeros_stripped
     (['12', '12', <NA>], 1, 1)
     """
-    text = ids.astype("string")
-    stripped = text.str.strip()
-    n_ws = int((stripped != text).fillna(False).sum())
-    stripped = stripped.mask(stripped == "")
-    present = stripped.dropna()
-
-    out = stripped
-    n_float = 0
-    if len(present) and bool(present.str.fullmatch(_FLOAT_INTEGRAL).all()):
-        out = out.str.replace(r"\.0+$", "", regex=True)
-        n_float = len(present)
-
-    n_zeros = 0
-    if leading_zeros == "strip":
-        digits = out.str.fullmatch(r"\d+").fillna(False).astype(bool)
-        unpadded = out.where(~digits, out.str.lstrip("0").replace("", "0"))
-        n_zeros = int((unpadded != out).fillna(False).sum())
-        out = unpadded
-
-    n_case = 0
-    if case != "keep":
-        folded = out.str.upper() if case == "upper" else out.str.lower()
-        n_case = int((folded != out).fillna(False).sum())
-        out = folded
-
-    report = KeyReport(
-        missing=int(out.isna().sum()),
-        whitespace_stripped=n_ws,
-        float_suffix_dropped=n_float,
-        leading_zeros_stripped=n_zeros,
-        case_changed=n_case,
-    )
-    return out, report
+    text = pd.DataFrame({"raw": ids.astype("string")})
+    ref = TableRef.from_frame(text)
+    with duckdb.connect() as con:
+        ref.attach(con)
+        con.execute(f"CREATE TEMP VIEW k AS {ref.sql}")
+        rule, report = key_rule(con, "k", "raw", leading_zeros=leading_zeros, case=case)
+        out = con.execute(f"SELECT {rule.sql('raw')} AS key FROM k").df()["key"]
+    return pd.Series(out.to_numpy(), index=ids.index, dtype="string"), report

@@ -23,11 +23,15 @@ from sklearn.metrics import adjusted_rand_score
 
 from user_segmentation import __version__
 from user_segmentation.cluster import Clustering, align_to, fit_kmeans, fit_ward, nearest_two
-from user_segmentation.config import ProjectConfig
+from user_segmentation.config import ProjectConfig, SourceConfig
 from user_segmentation.errors import ConfigError, DataQualityError
 from user_segmentation.features.preprocess import Preprocessor
 from user_segmentation.features.table import EventAggregate, FeatureSpec, build_feature_table
-from user_segmentation.features.transactions import TransactionColumns, TransactionOptions
+from user_segmentation.features.transactions import (
+    TransactionColumns,
+    TransactionOptions,
+    time_range,
+)
 from user_segmentation.integrate.combine import CUSTOMER_ID, Integrated, SourceTable, integrate
 from user_segmentation.integrate.rules import ExcludeRule
 from user_segmentation.profile.profiles import profile_table, segment_table
@@ -36,7 +40,9 @@ from user_segmentation.reduce.pca import PcaModel, fit_pca
 from user_segmentation.report import render_report
 from user_segmentation.select import KSelection, sweep_k
 from user_segmentation.sources import file_fingerprint, read_source
+from user_segmentation.sources.relation import file_table
 from user_segmentation.store import RunRecord, RunStore
+from user_segmentation.tables import TableRef, quote_identifier
 
 logger = logging.getLogger(__name__)
 
@@ -296,25 +302,38 @@ def _read_sources(config: ProjectConfig) -> tuple[list[SourceTable], dict[str, s
     for name, src in config.sources.items():
         path = config.resolve(src.path) if src.path else None
         keys = [src.key] if src.key else []
-        frame = read_source(
-            src.kind,
-            path,
-            url=src.url,
-            table=src.table,
-            query=src.query,
-            sheet=src.sheet,
-            id_columns=keys,
-            required_columns=keys,
-            encoding=src.encoding,
-            sep=src.sep,
-            decimal=src.decimal,
-            thousands=src.thousands,
-            name=f"source '{name}' ({path or src.url})",
-        )
+        label = f"source '{name}' ({path or src.url})"
+        frame: pd.DataFrame | TableRef
+        if _out_of_core(src) and path is not None:
+            frame = file_table(
+                src.kind,
+                path,
+                required_columns=keys,
+                sep=src.sep,
+                encoding=src.encoding,
+                name=label,
+            )
+        else:
+            frame = read_source(
+                src.kind,
+                path,
+                url=src.url,
+                table=src.table,
+                query=src.query,
+                sheet=src.sheet,
+                id_columns=keys,
+                required_columns=keys,
+                encoding=src.encoding,
+                sep=src.sep,
+                decimal=src.decimal,
+                thousands=src.thousands,
+                name=label,
+            )
         if src.columns:
-            frame = frame.rename(columns=src.columns)
+            frame = _renamed(frame, src.columns)
         key = src.columns.get(src.key, src.key) if src.key else ROW_NUMBER
         if src.key is None:  # one customer per row: the 1-based data row number is the id
+            assert isinstance(frame, pd.DataFrame)  # key: null is only valid for attributes
             frame.insert(0, ROW_NUMBER, pd.Series(range(1, len(frame) + 1)).astype(str))
         fingerprints[name] = file_fingerprint(path) if path else _text_hash(src.url or "")
         tables.append(
@@ -337,26 +356,48 @@ def _read_sources(config: ProjectConfig) -> tuple[list[SourceTable], dict[str, s
     return tables, fingerprints
 
 
+def _out_of_core(src: SourceConfig) -> bool:
+    """Logs and event tables in CSV/Parquet are read by DuckDB, never loaded into pandas.
+
+    Locale-specific number formats need pandas' parser, so such files are read in memory.
+    """
+    return (
+        src.role != "attributes"
+        and src.kind in ("csv", "parquet")
+        and src.decimal == "."
+        and src.thousands is None
+    )
+
+
+def _renamed(frame: pd.DataFrame | TableRef, names: dict[str, str]) -> pd.DataFrame | TableRef:
+    if isinstance(frame, pd.DataFrame):
+        return frame.rename(columns=names)
+    columns = ", ".join(
+        f"{quote_identifier(c)} AS {quote_identifier(names.get(c, c))}" for c in frame.columns()
+    )
+    return frame.derive(f"SELECT {columns} FROM t")
+
+
 def _feature_spec(config: ProjectConfig, data: Integrated) -> FeatureSpec:
     f = config.features
     tx = f.transactions
+    columns = (
+        TransactionColumns(
+            tx.order, tx.timestamp, tx.amount, tx.quantity, tx.unit_price, tx.category
+        )
+        if tx
+        else None
+    )
     as_of = config.as_of_datetime()
-    if as_of is None:
-        if tx is None:
-            as_of = datetime.now(UTC).replace(tzinfo=None)
-        else:
-            last = pd.to_datetime(data.transactions[tx.source][tx.timestamp]).max()
-            as_of = last.normalize().to_pydatetime().replace(hour=23, minute=59, second=59)
+    if as_of is None and tx is not None and columns is not None:
+        _, last = time_range(data.transactions[tx.source], columns)
+        if last is None:
+            raise DataQualityError(f"source '{tx.source}': no dated transaction line")
+        as_of = last.replace(hour=23, minute=59, second=59, microsecond=0)  # end of its day
     return FeatureSpec(
-        as_of=as_of,
+        as_of=as_of or datetime.now(UTC).replace(tzinfo=None),
         transactions_source=tx.source if tx else None,
-        transaction_columns=(
-            TransactionColumns(
-                tx.order, tx.timestamp, tx.amount, tx.quantity, tx.unit_price, tx.category
-            )
-            if tx
-            else None
-        ),
+        transaction_columns=columns,
         transaction_options=(
             TransactionOptions(
                 tuple(tx.windows), tx.top_categories, tx.returns, tx.lifetimes_period
