@@ -58,7 +58,14 @@ class SourceConfig(_Strict):
     url: str | None = None
     table: str | None = None
     query: str | None = None
-    sheet: str | int | None = None
+    sheet: str | int | None = Field(
+        default=None, description="sheet name or 0-based position; '*' stacks every sheet"
+    )
+    header_row: int | None = Field(default=None, ge=1, description="Excel: 1-based header row")
+    member: str | None = Field(default=None, description="zip archives: the file inside to read")
+    flatten: dict[str, str] = Field(
+        default_factory=dict, description="JSON: {column: dotted.path} for nested fields"
+    )
     key: str | None = Field(
         description="customer id column as named in the source; null: one customer per row, "
         "identified by its row number"

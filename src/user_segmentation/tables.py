@@ -7,13 +7,34 @@ registered DataFrames — and only the per-customer aggregates are ever material
 
 from __future__ import annotations
 
+import atexit
 import itertools
+import shutil
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 _names = itertools.count()
+_workspace: list[Path] = []
+
+
+def workspace() -> Path:
+    """A private temporary folder for materialised tables, removed when the process exits."""
+    if not _workspace:
+        folder = Path(tempfile.mkdtemp(prefix="user_segmentation_"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        _workspace.append(folder)
+    return _workspace[0]
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection without the terminal progress bar (output is ours)."""
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 def quote_identifier(name: str) -> str:
@@ -63,6 +84,18 @@ class TableRef:
         """The rows satisfying a SQL condition."""
         return self.derive(f"SELECT * FROM t WHERE {condition}")
 
+    def materialize(self) -> TableRef:
+        """Evaluate once into a Parquet file of the workspace and read from there.
+
+        DuckDB streams the result to disk, so this works for tables larger than memory; later
+        queries scan the compact columnar file instead of re-running the whole chain.
+        """
+        path = workspace() / f"table_{next(_names)}.parquet"
+        literal = "'" + str(path).replace("'", "''") + "'"
+        with self._connection() as con:
+            con.execute(f"COPY ({self.sql}) TO {literal} (FORMAT parquet)")
+        return TableRef(f"SELECT * FROM read_parquet({literal})", {}, self.origin)
+
     def columns(self) -> list[str]:
         """Column names, without reading the data."""
         with self._connection() as con:
@@ -80,6 +113,6 @@ class TableRef:
             return con.execute(self.sql).df()
 
     def _connection(self) -> duckdb.DuckDBPyConnection:
-        con = duckdb.connect()
+        con = connect()
         self.attach(con)
         return con

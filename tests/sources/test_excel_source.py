@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
+from openpyxl.chart import BarChart, Reference
 
 from user_segmentation.errors import EmptyInputError, SchemaError, SourceError
 from user_segmentation.sources import read_source
@@ -99,3 +102,127 @@ def test_damaged_workbook_is_a_source_error(write_xlsx: WriteXlsx) -> None:
     path.write_bytes(bytes(data))
     with pytest.raises(SourceError, match=r"x\.xlsx: not a readable \.xlsx workbook"):
         read_source("excel", path)
+
+
+# --- every sheet (sheet="*", BAD_INPUTS #13) and header_row (#14) ---------------------------
+
+
+def test_all_sheets_are_stacked_with_source_sheet(write_xlsx: WriteXlsx) -> None:
+    path = write_xlsx("retail.xlsx", ONLINE_RETAIL)
+    df = read_source("excel", path, sheet="*", id_columns=["Customer ID"])
+    assert df.to_dict("list") == {
+        "Customer ID": ["12346", "12347", "12348"],
+        "Quantity": [1, 2, 3],
+        "source_sheet": ["Year 2009-2010", "Year 2009-2010", "Year 2010-2011"],
+    }
+    assert df["source_sheet"].dtype == pd.StringDtype()
+    assert isinstance(df.index, pd.RangeIndex)
+
+
+def test_all_sheets_logs_rows_per_sheet(
+    write_xlsx: WriteXlsx, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = write_xlsx("retail.xlsx", {**ONLINE_RETAIL, "Notes": []})
+    with caplog.at_level(logging.INFO, logger="user_segmentation.sources"):
+        df = read_source("excel", path, sheet="*")
+    assert len(df) == 3
+    assert "retail.xlsx, sheet 'Year 2009-2010': 2 rows" in caplog.messages
+    assert "retail.xlsx, sheet 'Year 2010-2011': 1 rows" in caplog.messages
+    assert "retail.xlsx, sheet 'Notes': blank sheet skipped" in caplog.messages
+    assert "read retail.xlsx, all sheets: 3 rows, 3 columns" in caplog.messages
+
+
+def test_all_sheets_with_different_headers_names_the_sheet(write_xlsx: WriteXlsx) -> None:
+    sheets = {**ONLINE_RETAIL, "Year 2011": [["CustomerID", "Quantity"], [1, 2]]}
+    path = write_xlsx("retail.xlsx", sheets)
+    with pytest.raises(SchemaError) as info:
+        read_source("excel", path, sheet="*")
+    assert str(info.value) == (
+        "retail.xlsx: sheet 'Year 2011' has different columns from sheet 'Year 2009-2010': "
+        "missing 'Customer ID'; extra 'CustomerID'"
+    )
+
+
+def test_all_sheets_with_different_kinds_of_values_names_the_sheet(write_xlsx: WriteXlsx) -> None:
+    sheets = {"A": [["id", "qty"], [1, 2]], "B": [["id", "qty"], [2, "two"]]}
+    with pytest.raises(SchemaError, match="column 'qty' holds text in sheet 'B' but numbers"):
+        read_source("excel", write_xlsx("q.xlsx", sheets), sheet="*")
+
+
+def test_all_sheets_header_only_is_empty_input(write_xlsx: WriteXlsx) -> None:
+    path = write_xlsx("h.xlsx", {"A": [["id"]], "B": [["id"]], "C": []})
+    with pytest.raises(EmptyInputError, match=r"h\.xlsx, all sheets: workbook has 0 data rows"):
+        read_source("excel", path, sheet="*")
+
+
+def test_all_sheets_blank_is_empty_input(write_xlsx: WriteXlsx) -> None:
+    with pytest.raises(EmptyInputError, match="every sheet is blank"):
+        read_source("excel", write_xlsx("b.xlsx", {"A": [], "B": []}), sheet="*")
+
+
+def test_all_sheets_missing_column_names_the_workbook(write_xlsx: WriteXlsx) -> None:
+    path = write_xlsx("retail.xlsx", ONLINE_RETAIL)
+    with pytest.raises(SchemaError, match=r"retail\.xlsx, all sheets: required column 'Price'"):
+        read_source("excel", path, sheet="*", required_columns=["Price"])
+
+
+REPORT = [["Sales report 2024"], ["exported 2024-06-30", None], [], ["id", "amount"], ["a", 1]]
+
+
+def test_header_row_skips_a_title_block(write_xlsx: WriteXlsx) -> None:  # BAD_INPUTS #14
+    path = write_xlsx("r.xlsx", {"S": [*REPORT, ["b", 2]]})
+    df = read_source("excel", path, header_row=4)
+    assert df.to_dict("list") == {"id": ["a", "b"], "amount": [1, 2]}
+
+
+def test_without_header_row_the_title_is_taken_as_header(write_xlsx: WriteXlsx) -> None:
+    df = read_source("excel", write_xlsx("r.xlsx", {"S": REPORT}))
+    assert df.columns.tolist()[0] == "Sales report 2024"
+
+
+def test_header_row_applies_to_every_sheet(write_xlsx: WriteXlsx) -> None:
+    path = write_xlsx("r.xlsx", {"S1": REPORT, "S2": [*REPORT[:4], ["c", 3]]})
+    df = read_source("excel", path, sheet="*", header_row=4)
+    assert df["id"].tolist() == ["a", "c"]
+    assert df["source_sheet"].tolist() == ["S1", "S2"]
+
+
+def test_blank_header_row_names_sheet_and_first_non_blank_row(write_xlsx: WriteXlsx) -> None:
+    path = write_xlsx("r.xlsx", {"S": REPORT})
+    with pytest.raises(SourceError) as info:
+        read_source("excel", path, header_row=3)
+    assert str(info.value) == (
+        "r.xlsx, sheet 'S': header_row 3 is blank; the first non-blank row is 1"
+    )
+
+
+def test_header_row_beyond_the_sheet(write_xlsx: WriteXlsx) -> None:
+    path = write_xlsx("r.xlsx", {"S": REPORT})
+    with pytest.raises(SourceError, match=r"sheet 'S': header_row 9 is beyond the last row \(5\)"):
+        read_source("excel", path, header_row=9)
+
+
+@pytest.mark.parametrize("value", [0, -2, 1.5, True, "4"])
+def test_header_row_must_be_a_row_number(write_xlsx: WriteXlsx, value: object) -> None:
+    path = write_xlsx("r.xlsx", {"S": REPORT})
+    with pytest.raises(SourceError, match="header_row must be a 1-based row number"):
+        read_source("excel", path, header_row=value)  # type: ignore[arg-type]
+
+
+def test_header_row_is_refused_for_other_kinds(tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text("id\n1\n")
+    with pytest.raises(SourceError, match="header_row applies to kind 'excel' only, not 'csv'"):
+        read_source("csv", path, header_row=2)
+
+
+def test_all_sheets_skips_chart_sheets(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    book.active.append(["id"])
+    book.active.append([1])
+    chart = BarChart()
+    chart.add_data(Reference(book.active, min_col=1, min_row=1, max_row=2))
+    book.create_chartsheet("Chart").add_chart(chart)
+    book.save(tmp_path / "c.xlsx")
+    df = read_source("excel", tmp_path / "c.xlsx", sheet="*")
+    assert df.to_dict("list") == {"id": [1], "source_sheet": ["Sheet"]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -91,3 +92,122 @@ def test_json_empty_array_has_0_rows(write_bytes: Write) -> None:  # BAD_INPUTS 
 def test_json_duplicate_key_is_refused(write_bytes: Write) -> None:
     with pytest.raises(SchemaError, match="key 'id' appears twice"):
         read_source("json", write_bytes("c.json", b'[{"id": 1, "id": 2}]'))
+
+
+# --- nested records and flatten= (BAD_INPUTS #15) ------------------------------------------
+
+NESTED = (
+    b'{"id": "007", "address": {"city": "Oslo", "zip": "0150"}, '
+    b'"subscription": {"plan": {"name": "pro", "price": 9}}}\n'
+    b'{"id": "008", "address": null, "subscription": {"plan": {}}}\n'
+    b'{"id": "009"}\n'
+)
+FLATTEN = {"city": "address.city", "plan": "subscription.plan.name"}
+
+
+def test_flatten_extracts_listed_paths(write_bytes: Write) -> None:
+    path = write_bytes("c.jsonl", NESTED)
+    df = read_source("jsonl", path, id_columns=["id"], flatten=FLATTEN)
+    assert df.columns.tolist() == ["id", "city", "plan"]
+    assert df["id"].tolist() == ["007", "008", "009"]
+    assert df["city"].tolist()[0] == "Oslo"
+    assert df["plan"].tolist()[0] == "pro"
+    assert df[["city", "plan"]].isna().to_numpy().tolist() == [
+        [False, False],
+        [True, True],
+        [True, True],
+    ]
+
+
+def test_flatten_works_for_json_arrays_and_id_columns(write_bytes: Write) -> None:
+    data = b'[{"customer": {"id": 12345678901234567}, "n": 1}, {"customer": {"id": "007"}}]'
+    df = read_source(
+        "json",
+        write_bytes("c.json", data),
+        flatten={"customer_id": "customer.id"},
+        id_columns=["customer_id"],
+    )
+    assert df["customer_id"].tolist() == ["12345678901234567", "007"]
+
+
+def test_unlisted_nested_object_names_field_line_and_suggests_flatten(write_bytes: Write) -> None:
+    path = write_bytes("c.jsonl", NESTED)
+    with pytest.raises(SourceError) as info:
+        read_source("jsonl", path, flatten={"city": "address.city"})
+    assert str(info.value) == (
+        "c.jsonl: line 1: field 'subscription' holds an object, but records must be flat (one "
+        "value per field); extract the values you need with flatten=, e.g. "
+        "{'subscription_plan_name': 'subscription.plan.name'}"
+    )
+
+
+def test_unlisted_array_is_refused(write_bytes: Write) -> None:
+    path = write_bytes("c.jsonl", b'{"id": 1}\n{"id": 2, "tags": ["a", "b"]}\n')
+    with pytest.raises(SourceError, match=r"line 2: field 'tags' holds an array.*flatten="):
+        read_source("jsonl", path)
+
+
+def test_list_at_a_listed_path_is_refused(write_bytes: Write) -> None:
+    path = write_bytes("c.jsonl", b'{"id": 1, "a": {"tags": "x"}}\n{"id": 2, "a": {"tags": [1]}}\n')
+    with pytest.raises(SourceError) as info:
+        read_source("jsonl", path, flatten={"tag": "a.tags"})
+    assert str(info.value) == (
+        "c.jsonl: line 2: flatten path 'a.tags' holds an array; flatten takes one value per "
+        "record and does not expand arrays into rows"
+    )
+
+
+def test_object_at_a_listed_path_is_refused(write_bytes: Write) -> None:
+    path = write_bytes("c.jsonl", NESTED)
+    with pytest.raises(SourceError, match=r"line 1: flatten path 'address' holds an object; .*"):
+        read_source("jsonl", path, flatten={"address": "address", "plan": "subscription.plan.name"})
+
+
+def test_path_through_a_scalar_is_refused(write_bytes: Write) -> None:
+    path = write_bytes("c.jsonl", b'{"address": {"city": "Oslo"}}\n{"address": "Oslo"}\n')
+    with pytest.raises(
+        SourceError, match=r"line 2: flatten path 'address.city': 'address' holds a string"
+    ):
+        read_source("jsonl", path, flatten={"city": "address.city"})
+
+
+def test_json_array_errors_name_the_line_of_the_record(write_bytes: Write) -> None:
+    data = b'[\n  {"id": 1},\n  {"id": 2,\n   "address": {"city": "Oslo"}}\n]\n'
+    with pytest.raises(
+        SourceError, match=r"c\.json: line 3, record 2: field 'address' holds an object"
+    ):
+        read_source("json", write_bytes("c.json", data))
+
+
+def test_flatten_column_clashing_with_a_field(write_bytes: Write) -> None:
+    path = write_bytes("c.jsonl", b'{"city": "Bergen", "address": {"city": "Oslo"}}\n')
+    with pytest.raises(SchemaError, match="line 1: flatten column 'city' is also a field"):
+        read_source("jsonl", path, flatten={"city": "address.city"})
+
+
+def test_flatten_path_may_rename_a_top_level_field(write_bytes: Write) -> None:
+    path = write_bytes("c.jsonl", b'{"CustomerID": 7, "n": 1}\n')
+    df = read_source("jsonl", path, flatten={"customer_id": "CustomerID"})
+    assert df.columns.tolist() == ["n", "customer_id"]
+
+
+@pytest.mark.parametrize(
+    ("flatten", "message"),
+    [
+        ({"city": "address..city"}, "flatten path 'address..city' for column 'city'"),
+        ({"city": ""}, "flatten path '' for column 'city'"),
+        ({"": "a.b"}, "flatten output column '' must be a non-empty name"),
+        ({}, "flatten is empty"),
+        ("address.city", "flatten must map output columns to dotted paths"),
+    ],
+)
+def test_malformed_flatten_is_refused(write_bytes: Write, flatten: object, message: str) -> None:
+    path = write_bytes("c.jsonl", NESTED)
+    with pytest.raises(SourceError, match=re.escape(message)):
+        read_source("jsonl", path, flatten=flatten)  # type: ignore[arg-type]
+
+
+def test_flatten_is_refused_for_other_kinds(write_bytes: Write) -> None:
+    path = write_bytes("c.csv", b"id\n1\n")
+    with pytest.raises(SourceError, match="flatten applies to kinds 'json' and 'jsonl' only"):
+        read_source("csv", path, flatten={"a": "b.c"})

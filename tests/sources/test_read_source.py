@@ -171,3 +171,34 @@ def test_fingerprint_of_missing_file(tmp_path: Path) -> None:
         file_fingerprint(tmp_path / "nope.csv")
     with pytest.raises(SourceError, match="is a directory"):
         file_fingerprint(tmp_path)
+
+
+def test_new_options_are_refused_where_they_do_not_apply(shop_db: Path) -> None:
+    with pytest.raises(SourceError, match="member must name a file inside a zip archive"):
+        read_source("sql", shop_db, table="customers", member="a.csv")
+    with pytest.raises(SourceError, match="header_row applies to kind 'excel' only, not 'sql'"):
+        read_source("sql", shop_db, table="customers", header_row=2)
+    with pytest.raises(SourceError, match="max_uncompressed_bytes must be a positive integer"):
+        read_source("sql", shop_db, table="customers", max_uncompressed_bytes=0)
+
+
+def test_empty_member_name_is_refused(write_bytes: Write) -> None:
+    with pytest.raises(SourceError, match="member must name a file inside a zip archive, got ''"):
+        read_source("csv", write_bytes("a.csv", b"id\n1\n"), member="")
+
+
+def test_sheet_star_and_pattern_combine(tmp_path: Path) -> None:
+    for year in (2023, 2024):
+        book = openpyxl.Workbook()
+        book.active.title = "Q1"
+        book.active.append(["id"])
+        book.active.append([year])
+        book.create_sheet("Q2").append(["id"])
+        book["Q2"].append([year + 0.5])
+        book.save(tmp_path / f"sales_{year}.xlsx")
+    df = read_source("excel", tmp_path / "sales_*.xlsx", sheet="*")
+    assert df.to_dict("list") == {
+        "id": [2023.0, 2023.5, 2024.0, 2024.5],
+        "source_sheet": ["Q1", "Q2", "Q1", "Q2"],
+        "source_file": ["sales_2023.xlsx", "sales_2023.xlsx", "sales_2024.xlsx", "sales_2024.xlsx"],
+    }

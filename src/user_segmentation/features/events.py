@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 
 from user_segmentation.errors import SchemaError
-from user_segmentation.tables import TableRef
+from user_segmentation.tables import TableRef, connect
 from user_segmentation.tables import quote_identifier as _q
 
 
@@ -45,7 +45,7 @@ def event_features(
     parts += [f"avg(TRY_CAST({_q(c)} AS DOUBLE)) AS {_q('mean_' + c)}" for c in mean_columns]
     if count_as:
         parts.append(f"count(*) AS {_q(count_as)}")
-    con = duckdb.connect()
+    con = connect()
     try:
         table.attach(con)
         con.execute(f"CREATE TEMP VIEW ev AS {table.sql}")

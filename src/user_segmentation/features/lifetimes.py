@@ -24,7 +24,7 @@ import pandas as pd
 
 from user_segmentation.errors import SchemaError
 from user_segmentation.features.transactions import TransactionColumns, lines_view
-from user_segmentation.tables import TableRef
+from user_segmentation.tables import TableRef, connect
 
 Period = Literal["D", "W", "M"]
 _UNIT = {"D": "day", "W": "week", "M": "month"}
@@ -58,7 +58,7 @@ def lifetimes_summary(
         "week": "date_diff('day', {a}, {b}) / 7",
         "month": "date_diff('month', {a}, {b})",
     }[unit]
-    con = duckdb.connect()
+    con = connect()
     try:
         lines_view(con, lines, columns)
         out = con.execute(

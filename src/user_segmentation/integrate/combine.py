@@ -18,19 +18,17 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import duckdb
 import pandas as pd
 
 from user_segmentation.errors import DataQualityError, SchemaError
-from user_segmentation.integrate.keys import KeyCase, LeadingZeros, key_rule
-from user_segmentation.integrate.rules import ExcludeRule, apply_rules
-from user_segmentation.tables import TableRef, quote_identifier
+from user_segmentation.integrate.cleaning import CUSTOMER_ID, clean_table
+from user_segmentation.integrate.keys import KeyCase, LeadingZeros
+from user_segmentation.integrate.rules import ExcludeRule
+from user_segmentation.tables import TableRef
 
 logger = logging.getLogger(__name__)
 
 Role = Literal["attributes", "transactions", "events"]
-#: Name of the canonical key column in every integrated table.
-CUSTOMER_ID = "customer_id"
 _EXAMPLES = 5
 
 
@@ -159,34 +157,19 @@ def _prepare(src: SourceTable) -> tuple[pd.DataFrame | TableRef, dict[str, Any]]
             f"{origin}: has a column '{CUSTOMER_ID}' besides its key '{src.key}'; "
             "rename it in the source's columns mapping"
         )
-    raw = f"CAST({quote_identifier(src.key)} AS VARCHAR)"
-    with duckdb.connect() as con:
-        table.attach(con)
-        con.execute(f"CREATE TEMP VIEW src AS {table.sql}")
-        rule, key_report = key_rule(
-            con, "src", raw, leading_zeros=src.leading_zeros, case=src.key_case
-        )
-    others = ", ".join(quote_identifier(c) for c in columns if c != src.key)
-    keyed = table.derive(
-        f"SELECT {rule.sql(raw)} AS {CUSTOMER_ID}{', ' if others else ''}{others} FROM t"
+    cleaned = clean_table(
+        table,
+        src.key,
+        rules=src.exclude,
+        leading_zeros=src.leading_zeros,
+        case=src.key_case,
+        drop_duplicates=src.drop_duplicates,
+        origin=origin,
     )
-    dropped: dict[str, int] = {}
-    if key_report.missing:
-        dropped["missing_customer_id"] = key_report.missing
-        keyed = keyed.where(f"{CUSTOMER_ID} IS NOT NULL")
-    keyed, excluded, examples = apply_rules(keyed, src.exclude, origin)
-    dropped.update(excluded)
-    n_before = keyed.count()
-    n_read = n_before + sum(dropped.values())
-    if src.drop_duplicates:
-        keyed = keyed.derive("SELECT DISTINCT * FROM t")
-        n_dup = n_before - keyed.count()
-        if n_dup:
-            dropped["duplicate_rows"] = n_dup
-    result: pd.DataFrame | TableRef = keyed
-    n_kept = n_before - dropped.get("duplicate_rows", 0)
+    result: pd.DataFrame | TableRef = cleaned.table
+    dropped, n_kept = cleaned.rows_dropped, cleaned.rows_kept
     if src.role == "attributes":
-        frame = keyed.df()
+        frame = cleaned.table.df()
         frame[CUSTOMER_ID] = frame[CUSTOMER_ID].astype("string")
         frame, n_older = _one_row_per_customer(frame, src)
         if n_older:
@@ -196,19 +179,21 @@ def _prepare(src: SourceTable) -> tuple[pd.DataFrame | TableRef, dict[str, Any]]
     info: dict[str, Any] = {
         "origin": src.origin,
         "role": src.role,
-        "rows_read": n_read,
+        "rows_read": cleaned.rows_read,
         "rows_dropped": dropped,
         "rows_kept": n_kept,
-        "examples_dropped": examples,
-        "key_changes": {k: v for k, v in key_report.as_dict().items() if v and k != "missing"},
+        "examples_dropped": cleaned.examples,
+        "key_changes": {
+            k: v for k, v in cleaned.key_report.as_dict().items() if v and k != "missing"
+        },
     }
     return result, info
 
 
 def _distinct_ids(table: pd.DataFrame | TableRef) -> set[str]:
-    if isinstance(table, pd.DataFrame):
-        return set(table[CUSTOMER_ID])
-    return set(table.derive(f"SELECT DISTINCT {CUSTOMER_ID} FROM t").df()[CUSTOMER_ID])
+    if isinstance(table, TableRef):
+        table = table.derive(f"SELECT DISTINCT {CUSTOMER_ID} FROM t").df()
+    return set(table[CUSTOMER_ID].to_numpy(dtype=object))
 
 
 def _only(table: TableRef, customers: pd.DataFrame) -> TableRef:

@@ -23,7 +23,7 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
-from user_segmentation.tables import TableRef
+from user_segmentation.tables import connect
 
 LeadingZeros = Literal["keep", "strip"]
 KeyCase = Literal["keep", "upper", "lower"]
@@ -63,7 +63,8 @@ class KeyRule:
     def unfloated(self, raw: str) -> str:
         """... and ``.0`` dropped when the column is float-looking."""
         s = self.stripped(raw)
-        return f"regexp_replace({s}, '\\.0+$', '')" if self.float_suffix else s
+        # Every present id matches -?digits.0+ (checked first), so the part before the dot is it.
+        return f"split_part({s}, '.', 1)" if self.float_suffix else s
 
     def unpadded(self, raw: str) -> str:
         """... and leading zeros stripped from all-digit ids when declared (``0`` stays)."""
@@ -79,34 +80,48 @@ class KeyRule:
         return {"keep": s, "upper": f"upper({s})", "lower": f"lower({s})"}[self.case]
 
 
-def key_rule(
+def map_keys(
     con: duckdb.DuckDBPyConnection,
-    table: str,
-    raw: str,
+    raw_keys: str,
     *,
     leading_zeros: LeadingZeros = "keep",
     case: KeyCase = "keep",
-) -> tuple[KeyRule, KeyReport]:
-    """Decide the rule for the key ``raw`` (SQL text expression) of ``table``; count its effects."""
-    probe = KeyRule(False)
-    stripped = probe.stripped(raw)
+) -> tuple[pd.DataFrame, KeyReport, KeyRule]:
+    """Canonical id of every distinct raw id, what changed (counted over rows), and the rule.
+
+    ``raw_keys`` names a table or view of ``con`` with one row per distinct raw id: ``raw``
+    (text) and ``n`` (how many rows carry it). Working on distinct ids — far fewer than the
+    rows of a transaction log — keeps the string rules off the hot path; the mapping
+    (columns ``raw`` and ``key``) is then joined back to the rows.
+    """
+    stripped = KeyRule(False).stripped("raw")
     row = con.execute(
         f"SELECT coalesce(bool_and(regexp_full_match({stripped}, {_FLOAT_INTEGRAL}))"
-        f" FILTER (WHERE {stripped} IS NOT NULL), false) FROM {table}"
+        f" FILTER (WHERE {stripped} IS NOT NULL), false) FROM {raw_keys}"
     ).fetchone()
     rule = KeyRule(bool(row and row[0]), leading_zeros, case)
+    con.execute(
+        f"""
+        CREATE TEMP TABLE key_steps AS
+        SELECT raw, n, {stripped} AS s1, {rule.unfloated("raw")} AS s2,
+               {rule.unpadded("raw")} AS s3, {rule.sql("raw")} AS key
+        FROM {raw_keys}
+        """
+    )
     counts = con.execute(
         f"""
-        SELECT count(*) FILTER (WHERE {rule.sql(raw)} IS NULL),
-               count(*) FILTER (WHERE trim({raw}, {_WS}) <> {raw}),
-               count(*) FILTER (WHERE {rule.unfloated(raw)} <> {stripped}),
-               count(*) FILTER (WHERE {rule.unpadded(raw)} <> {rule.unfloated(raw)}),
-               count(*) FILTER (WHERE {rule.sql(raw)} <> {rule.unpadded(raw)})
-        FROM {table}
+        SELECT coalesce(sum(n) FILTER (WHERE key IS NULL), 0),
+               coalesce(sum(n) FILTER (WHERE trim(raw, {_WS}) <> raw), 0),
+               coalesce(sum(n) FILTER (WHERE s2 <> s1), 0),
+               coalesce(sum(n) FILTER (WHERE s3 <> s2), 0),
+               coalesce(sum(n) FILTER (WHERE key <> s3), 0)
+        FROM key_steps
         """
     ).fetchone()
     assert counts is not None
-    return rule, KeyReport(*(int(v) for v in counts))
+    mapping = con.execute("SELECT raw, key FROM key_steps").df()
+    con.execute("DROP TABLE key_steps")
+    return mapping, KeyReport(*(int(v) for v in counts)), rule
 
 
 def canonical_keys(
@@ -132,11 +147,10 @@ def canonical_keys(
     >>> s.tolist(), r.missing, r.leading_zeros_stripped
     (['12', '12', <NA>], 1, 1)
     """
-    text = pd.DataFrame({"raw": ids.astype("string")})
-    ref = TableRef.from_frame(text)
-    with duckdb.connect() as con:
-        ref.attach(con)
-        con.execute(f"CREATE TEMP VIEW k AS {ref.sql}")
-        rule, report = key_rule(con, "k", "raw", leading_zeros=leading_zeros, case=case)
-        out = con.execute(f"SELECT {rule.sql('raw')} AS key FROM k").df()["key"]
-    return pd.Series(out.to_numpy(), index=ids.index, dtype="string"), report
+    frame = pd.DataFrame({"raw": ids.astype("string")})
+    with connect() as con:
+        con.register("ids", frame)
+        con.execute("CREATE TEMP VIEW raw_keys AS SELECT raw, count(*) AS n FROM ids GROUP BY 1")
+        mapping, report, _ = map_keys(con, "raw_keys", leading_zeros=leading_zeros, case=case)
+    keys = frame["raw"].map(mapping.set_index("raw")["key"])  # a missing id maps to missing
+    return pd.Series(keys.to_numpy(), index=ids.index, dtype="string"), report

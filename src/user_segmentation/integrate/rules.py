@@ -18,9 +18,11 @@ import duckdb
 import pandas as pd
 
 from user_segmentation.errors import SchemaError
-from user_segmentation.tables import TableRef, quote_identifier
+from user_segmentation.tables import TableRef, connect, quote_identifier
 
 _EXAMPLES = 3
+#: Column added while rules are applied: the reason a row is excluded, NULL when kept.
+REASON = "_excluded_because"
 Counts = dict[str, int]
 Examples = dict[str, list[dict[str, str]]]
 
@@ -54,6 +56,80 @@ class ExcludeRule:
         return f"coalesce({self.text()} IN ({listed}), false)"
 
 
+def reason_sql(rules: Sequence[ExcludeRule], *, missing_key: str | None = None) -> str:
+    """SQL expression: the reason of the first rule a row matches, NULL when none does.
+
+    ``missing_key`` (a column) puts "missing_customer_id" first, for rows without an id.
+    """
+    cases = [f"WHEN {missing_key} IS NULL THEN 'missing_customer_id'"] if missing_key else []
+    cases += [f"WHEN {r.condition()} THEN {_literal(r.reason)}" for r in rules]
+    return f"CASE {' '.join(cases)} END" if cases else "NULL::VARCHAR"
+
+
+def check_rule_columns(rules: Sequence[ExcludeRule], columns: Sequence[str], origin: str) -> None:
+    """Refuse a rule naming a column the source does not have."""
+    for rule in rules:
+        if rule.column not in columns:
+            raise SchemaError(
+                f"{origin}: exclude rule '{rule.reason}' names column '{rule.column}', "
+                f"which is not among {list(columns)}"
+            )
+
+
+def bad_number_sql(rules: Sequence[ExcludeRule]) -> str:
+    """SQL condition: a numeric rule's column holds text that is not a number."""
+    tests = [
+        f"({r.text()} <> '' AND TRY_CAST({r.text()} AS DOUBLE) IS NULL)"
+        for r in rules
+        if r.at_most is not None
+    ]
+    return " OR ".join(tests) or "false"
+
+
+def raise_first_bad_number(
+    con: duckdb.DuckDBPyConnection, view: str, rules: Sequence[ExcludeRule], origin: str
+) -> None:
+    """Name the first row of ``view`` whose value in a numeric rule's column is not a number.
+
+    Called only once a cheap aggregate has found such a row: numbering rows is a slow,
+    sequential window.
+    """
+    for rule in (r for r in rules if r.at_most is not None):
+        hit = con.execute(
+            f"SELECT rn, v FROM (SELECT row_number() OVER () AS rn, {rule.text()} AS v "
+            f"FROM {view}) WHERE v <> '' AND TRY_CAST(v AS DOUBLE) IS NULL LIMIT 1"
+        ).fetchone()
+        if hit is not None:
+            raise SchemaError(
+                f"{origin}: column '{rule.column}', data row {hit[0]}: {hit[1]!r} is not a "
+                f"number (rule '{rule.reason}')"
+            )
+
+
+def split_reasons(table: TableRef) -> tuple[TableRef, Counts, Examples]:
+    """From a table with a :data:`REASON` column: the kept rows, counts and examples by reason."""
+    with connect() as con:
+        table.attach(con)
+        rows = con.execute(
+            f"SELECT {REASON}, count(*) FROM ({table.sql}) WHERE {REASON} IS NOT NULL "
+            "GROUP BY 1 ORDER BY 2 DESC, 1"
+        ).fetchall()
+        counts = {str(reason): int(n) for reason, n in rows}
+        examples: Examples = {}
+        for reason in counts:
+            sample = con.execute(
+                f"SELECT * EXCLUDE ({REASON}) FROM ({table.sql}) WHERE {REASON} = $1 "
+                f"LIMIT {_EXAMPLES}",
+                [reason],
+            ).df()
+            examples[reason] = [
+                {str(k): str(v) for k, v in r.items()}
+                for r in sample.astype("string").fillna("").to_dict("records")
+            ]
+    kept = table.derive(f"SELECT * EXCLUDE ({REASON}) FROM t WHERE {REASON} IS NULL")
+    return kept, counts, examples
+
+
 @overload
 def apply_rules(
     table: pd.DataFrame, rules: Sequence[ExcludeRule], origin: str
@@ -78,59 +154,18 @@ def apply_rules(
     >>> kept["invoice"].tolist(), counts
     (['1'], {'cancelled invoice': 1, 'non-positive price': 1})
     """
-    if isinstance(table, pd.DataFrame):
-        kept, counts, examples = _apply(TableRef.from_frame(table), rules, origin)
-        return (kept.df() if counts else table), counts, examples
-    return _apply(table, rules, origin)
-
-
-def _apply(
-    table: TableRef, rules: Sequence[ExcludeRule], origin: str
-) -> tuple[TableRef, Counts, Examples]:
     if not rules:
         return table, {}, {}
-    columns = table.columns()
-    for rule in rules:
-        if rule.column not in columns:
-            raise SchemaError(
-                f"{origin}: exclude rule '{rule.reason}' names column '{rule.column}', "
-                f"which is not among {columns}"
-            )
-    counts: Counts = {}
-    examples: Examples = {}
-    with duckdb.connect() as con:
-        table.attach(con)
-        con.execute(
-            f"CREATE TEMP VIEW t AS SELECT row_number() OVER () AS _row, * FROM ({table.sql})"
-        )
-        for rule in (r for r in rules if r.at_most is not None):
-            _check_numeric(con, rule, origin)
-        earlier = "false"
-        for rule in rules:
-            first_hit = f"{rule.condition()} AND NOT ({earlier})"
-            n = con.execute(f"SELECT count(*) FROM t WHERE {first_hit}").fetchone()
-            if n and n[0]:
-                counts[rule.reason] = counts.get(rule.reason, 0) + int(n[0])
-                sample = con.execute(
-                    f"SELECT * EXCLUDE (_row) FROM t WHERE {first_hit} "
-                    f"ORDER BY _row LIMIT {_EXAMPLES}"
-                ).df()
-                rows = sample.astype("string").fillna("").to_dict("records")
-                examples.setdefault(rule.reason, []).extend(
-                    {str(k): str(v) for k, v in r.items()} for r in rows
-                )
-            earlier = f"{earlier} OR {rule.condition()}"
-    return table.where(f"NOT ({earlier})"), counts, examples
-
-
-def _check_numeric(con: duckdb.DuckDBPyConnection, rule: ExcludeRule, origin: str) -> None:
-    """A numeric rule on a value that is not a number is an error naming row and value."""
-    bad = con.execute(
-        f"SELECT _row, {rule.text()} FROM t WHERE {rule.text()} <> '' "
-        f"AND TRY_CAST({rule.text()} AS DOUBLE) IS NULL ORDER BY _row LIMIT 1"
-    ).fetchone()
-    if bad is not None:
-        raise SchemaError(
-            f"{origin}: column '{rule.column}', data row {bad[0]}: {bad[1]!r} is not a number "
-            f"(rule '{rule.reason}')"
-        )
+    ref = TableRef.from_frame(table) if isinstance(table, pd.DataFrame) else table
+    check_rule_columns(rules, ref.columns(), origin)
+    with connect() as con:
+        ref.attach(con)
+        con.execute(f"CREATE TEMP VIEW src AS {ref.sql}")
+        if con.execute(f"SELECT bool_or({bad_number_sql(rules)}) FROM src").fetchone() == (True,):
+            raise_first_bad_number(con, "src", rules, origin)
+    kept, counts, examples = split_reasons(
+        ref.derive(f"SELECT *, {reason_sql(rules)} AS {REASON} FROM t")
+    )
+    if isinstance(table, pd.DataFrame):
+        return (kept.df() if counts else table), counts, examples
+    return kept, counts, examples

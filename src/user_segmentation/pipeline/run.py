@@ -39,7 +39,7 @@ from user_segmentation.records import ASSIGNMENT_COLUMNS
 from user_segmentation.reduce.pca import PcaModel, fit_pca
 from user_segmentation.report import render_report
 from user_segmentation.select import KSelection, sweep_k
-from user_segmentation.sources import file_fingerprint, read_source
+from user_segmentation.sources import read_source, source_fingerprint
 from user_segmentation.sources.relation import file_table
 from user_segmentation.store import RunRecord, RunStore
 from user_segmentation.tables import TableRef, quote_identifier
@@ -304,7 +304,8 @@ def _read_sources(config: ProjectConfig) -> tuple[list[SourceTable], dict[str, s
         keys = [src.key] if src.key else []
         label = f"source '{name}' ({path or src.url})"
         frame: pd.DataFrame | TableRef
-        if _out_of_core(src) and path is not None:
+        if _out_of_core(src, path):
+            assert path is not None
             frame = file_table(
                 src.kind,
                 path,
@@ -328,6 +329,9 @@ def _read_sources(config: ProjectConfig) -> tuple[list[SourceTable], dict[str, s
                 decimal=src.decimal,
                 thousands=src.thousands,
                 name=label,
+                member=src.member,
+                header_row=src.header_row,
+                flatten=src.flatten or None,
             )
         if src.columns:
             frame = _renamed(frame, src.columns)
@@ -335,7 +339,7 @@ def _read_sources(config: ProjectConfig) -> tuple[list[SourceTable], dict[str, s
         if src.key is None:  # one customer per row: the 1-based data row number is the id
             assert isinstance(frame, pd.DataFrame)  # key: null is only valid for attributes
             frame.insert(0, ROW_NUMBER, pd.Series(range(1, len(frame) + 1)).astype(str))
-        fingerprints[name] = file_fingerprint(path) if path else _text_hash(src.url or "")
+        fingerprints[name] = source_fingerprint(path) if path else _text_hash(src.url or "")
         tables.append(
             SourceTable(
                 name=name,
@@ -356,17 +360,27 @@ def _read_sources(config: ProjectConfig) -> tuple[list[SourceTable], dict[str, s
     return tables, fingerprints
 
 
-def _out_of_core(src: SourceConfig) -> bool:
-    """Logs and event tables in CSV/Parquet are read by DuckDB, never loaded into pandas.
+def _out_of_core(src: SourceConfig, path: Path | None) -> bool:
+    """Logs and event tables in plain CSV/Parquet files are read by DuckDB, never by pandas.
 
-    Locale-specific number formats need pandas' parser, so such files are read in memory.
+    Locale-specific number formats, zip archives and glob patterns need the in-memory readers.
     """
     return (
-        src.role != "attributes"
+        path is not None
+        and path.exists()  # not a glob pattern
+        and src.role != "attributes"
         and src.kind in ("csv", "parquet")
         and src.decimal == "."
         and src.thousands is None
+        and not _is_zip(path)
     )
+
+
+def _is_zip(path: Path) -> bool:
+    if not path.is_file():
+        return False
+    with path.open("rb") as handle:
+        return handle.read(4) == b"PK\x03\x04"
 
 
 def _renamed(frame: pd.DataFrame | TableRef, names: dict[str, str]) -> pd.DataFrame | TableRef:

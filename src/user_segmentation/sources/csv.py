@@ -28,6 +28,7 @@ from user_segmentation.sources.files import (
     open_binary,
 )
 from user_segmentation.sources.ids import ID_DTYPE
+from user_segmentation.sources.limits import DEFAULT_MAX_UNCOMPRESSED_BYTES
 
 #: Delimiters tried when ``sep`` is not given, in order of preference on ties.
 CANDIDATE_SEPARATORS = (",", ";", "\t", "|")
@@ -48,6 +49,7 @@ def read_csv(
     sep: str | None = None,
     decimal: str = ".",
     thousands: str | None = None,
+    max_uncompressed_bytes: int = DEFAULT_MAX_UNCOMPRESSED_BYTES,
 ) -> pd.DataFrame:
     """Read a delimited text file.
 
@@ -66,6 +68,8 @@ def read_csv(
     decimal, thousands
         Number format of numeric columns (``decimal=","``, ``thousands="."`` for
         ``1.234,50``).
+    max_uncompressed_bytes
+        Largest decompressed size of gzip content, counted while reading.
 
     Returns
     -------
@@ -76,7 +80,8 @@ def read_csv(
     ------
     SourceError
         Undecodable text (byte offset and line named), NUL bytes, ragged rows (physical line
-        named), unclosed quotes, unreadable or corrupt gzip.
+        named), unclosed quotes, unreadable or corrupt gzip, gzip content beyond
+        ``max_uncompressed_bytes``.
     EmptyInputError
         When the file holds no header.
     SchemaError
@@ -95,7 +100,7 @@ def read_csv(
     _check_options(sep, decimal, thousands, label)
     try:
         gz = is_gzip(path)
-        head, at_eof = _read_head(path)
+        head, at_eof = _read_head(path, max_uncompressed_bytes, label)
     except _READ_ERRORS as exc:
         raise SourceError(f"{label}: cannot read the file: {exc}") from exc
     if not head:
@@ -118,13 +123,13 @@ def read_csv(
         "encoding_errors": "strict",
         "decimal": decimal,
         "thousands": thousands,
-        "compression": "gzip" if gz else None,
+        "compression": None,
         "quotechar": '"',
         "doublequote": True,
         "skip_blank_lines": True,
     }
     try:
-        frame = _parse(path, options)
+        frame = _parse(path, gz, max_uncompressed_bytes, label, options)
     except UnicodeError as exc:
         raise decode_error(path, codec, label) from exc
     except pd.errors.EmptyDataError as exc:
@@ -139,22 +144,34 @@ def read_csv(
     return frame
 
 
-def _parse(path: Path, options: dict[str, Any]) -> pd.DataFrame:
+def _parse(
+    path: Path, gz: bool, max_bytes: int, label: str, options: dict[str, Any]
+) -> pd.DataFrame:
     """Run pandas' C parser, turning its silent-data-loss warnings into decisions.
 
     A ParserWarning means every row has more fields than the header and pandas would drop the
     extra ones: it is raised, to be reported as the ragged-row error it is. A DtypeWarning
     means the chunked parse typed parts of a column differently (ints here, text there): the
     file is parsed again in one piece, which is slower and uses more memory, so it is not the
-    default.
+    default. Gzip content is handed to pandas as a stream whose decompressed bytes are
+    counted (a bomb stops at ``max_bytes``); pandas' own gzip support counts nothing.
     """
     with warnings.catch_warnings():
         warnings.simplefilter("error", pd.errors.ParserWarning)
         warnings.simplefilter("error", pd.errors.DtypeWarning)
         try:
-            return pd.read_csv(path, **options)
+            return _parse_once(path, gz, max_bytes, label, options)
         except pd.errors.DtypeWarning:
-            return pd.read_csv(path, low_memory=False, **options)
+            return _parse_once(path, gz, max_bytes, label, {**options, "low_memory": False})
+
+
+def _parse_once(
+    path: Path, gz: bool, max_bytes: int, label: str, options: dict[str, Any]
+) -> pd.DataFrame:
+    if not gz:
+        return pd.read_csv(path, **options)
+    with open_binary(path, max_bytes, label) as fh:
+        return pd.read_csv(fh, **options)
 
 
 def sniff_delimiter(text: str) -> str:
@@ -212,9 +229,9 @@ def _check_options(sep: str | None, decimal: str, thousands: str | None, label: 
         raise SourceError(f"{label}: sep {sep!r} is also the decimal or thousands separator")
 
 
-def _read_head(path: Path) -> tuple[bytes, bool]:
+def _read_head(path: Path, max_bytes: int, label: str) -> tuple[bytes, bool]:
     """Return the first bytes of the (decompressed) file and whether they are all of it."""
-    with open_binary(path) as fh:
+    with open_binary(path, max_bytes, label) as fh:
         head = fh.read(_HEAD_BYTES)
         # The header must be complete to be parsed; grow the head for very wide headers.
         while b"\n" not in head and b"\r" not in head and len(head) < _MAX_HEADER_BYTES:

@@ -2,15 +2,17 @@
 
 The sheet is read cell by cell with openpyxl (values, not formulas) rather than through
 ``pandas.read_excel``: pandas silently reads only the first sheet of a workbook, mangles
-duplicate headers and routes id cells through float inference.
+duplicate headers and routes id cells through float inference. ``sheet="*"`` reads every sheet
+and stacks them with a ``source_sheet`` column.
 """
 
 from __future__ import annotations
 
+import logging
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import openpyxl
 import pandas as pd
@@ -18,6 +20,15 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from user_segmentation.errors import EmptyInputError, SourceError
 from user_segmentation.sources.checks import clean_names, frame_from_rows, require_rows
+from user_segmentation.sources.combine import union_parts
+from user_segmentation.sources.limits import DEFAULT_MAX_UNCOMPRESSED_BYTES, check_zip_member
+
+logger = logging.getLogger(__name__)
+
+#: The ``sheet`` value that reads every sheet of the workbook.
+ALL_SHEETS = "*"
+#: The column :func:`read_excel` adds when it reads every sheet.
+SHEET_COLUMN = "source_sheet"
 
 
 def read_excel(
@@ -26,11 +37,14 @@ def read_excel(
     *,
     sheet: str | int | None = None,
     id_columns: Sequence[str] = (),
+    header_row: int | None = None,
+    max_uncompressed_bytes: int = DEFAULT_MAX_UNCOMPRESSED_BYTES,
 ) -> tuple[pd.DataFrame, str]:
-    """Read one sheet of a workbook.
+    """Read one sheet of a workbook, or every sheet with ``sheet="*"``.
 
-    The header is the first non-blank row; blank rows before it and after the data are
-    skipped, as are trailing columns with neither header nor values.
+    The header is the first non-blank row unless ``header_row`` says where it is; blank rows
+    before it and after the data are skipped, as are trailing columns with neither header
+    nor values.
 
     Parameters
     ----------
@@ -40,8 +54,17 @@ def read_excel(
         Name used in messages.
     sheet
         Sheet name, or 0-based position. Required when the workbook has several sheets.
+        ``"*"`` reads every sheet: they must have the same header (in any column order) and
+        are stacked in workbook order with a ``source_sheet`` column naming each row's sheet;
+        blank sheets and chart sheets are skipped; rows per sheet are logged.
     id_columns
         Columns returned as text (numbers stored in cells lose a trailing ``.0``).
+    header_row
+        1-based row number of the header (rows above it, e.g. a title, are ignored);
+        ``None`` takes the first non-blank row.
+    max_uncompressed_bytes
+        Largest declared uncompressed size of any part of the workbook (an ``.xlsx`` is a zip
+        archive); parts compressed more than 1000:1 are refused too.
 
     Returns
     -------
@@ -51,10 +74,14 @@ def read_excel(
     Raises
     ------
     SourceError
-        When the file is not a readable workbook, when several sheets exist and ``sheet`` is
-        not given, or when ``sheet`` is unknown (the sheet names are listed).
+        When the file is not a readable workbook or looks like a zip bomb, when several sheets
+        exist and ``sheet`` is not given, when ``sheet`` is unknown (the sheet names are
+        listed), or when ``header_row`` is invalid, blank or beyond the last row.
+    SchemaError
+        With ``sheet="*"``, when a sheet's header differs from the first sheet's (both named).
     EmptyInputError
-        When the sheet is empty or has a header but 0 data rows.
+        When the sheet is empty or has a header but 0 data rows (with ``"*"``: when all
+        sheets together have 0 data rows).
 
     Examples
     --------
@@ -66,17 +93,56 @@ def read_excel(
     >>> df, where = read_excel(p, "a.xlsx", id_columns=["id"])
     >>> df["id"].tolist(), where
     (['007'], "a.xlsx, sheet 'Sheet'")
+    >>> wb.create_sheet("More").append(["amount", "id"]); wb["More"].append([3, "008"])
+    >>> wb.save(p)
+    >>> df, where = read_excel(p, "a.xlsx", sheet="*", id_columns=["id"])
+    >>> df.to_dict("list")
+    {'id': ['007', '008'], 'amount': [12.5, 3.0], 'source_sheet': ['Sheet', 'More']}
     """
+    _check_header_row(header_row, label)
+    sheets = _read_sheets(path, label, sheet, max_uncompressed_bytes)
+    if sheet != ALL_SHEETS:
+        title, rows = sheets[0]
+        where = f"{label}, sheet {title!r}"
+        table = _table(rows, where, header_row)
+        if table is None:
+            raise EmptyInputError(f"{where}: sheet is empty")
+        frame = frame_from_rows(table[1], table[0], id_columns)
+        require_rows(frame, where, "sheet")
+        return frame, where
+    where = f"{label}, all sheets"
+    parts: list[tuple[str, pd.DataFrame]] = []
+    for title, rows in sheets:
+        table = _table(rows, f"{label}, sheet {title!r}", header_row)
+        if table is None:
+            logger.info("%s, sheet %r: blank sheet skipped", label, title)
+            continue
+        parts.append((title, frame_from_rows(table[1], table[0], id_columns)))
+        logger.info("%s, sheet %r: %d rows", label, title, len(table[1]))
+    if not parts:
+        raise EmptyInputError(f"{where}: every sheet is blank")
+    frame = union_parts(parts, SHEET_COLUMN, label, "sheet")
+    require_rows(frame, where, "workbook")
+    return frame, where
+
+
+def _read_sheets(
+    path: Path, label: str, sheet: str | int | None, max_bytes: int
+) -> list[tuple[str, list[list[Any]]]]:
+    """The rows of the chosen sheet, or of every table sheet for ``"*"``."""
     try:
         with open(path, "rb") as fh:
+            _check_parts(fh, max_bytes, label)
             # A file object skips openpyxl's check of the extension; the content decides.
             book = openpyxl.load_workbook(fh, read_only=True, data_only=True)
             try:
-                title = _pick_sheet(list(book.sheetnames), sheet, label)
-                worksheet = book[title]
-                if not hasattr(worksheet, "iter_rows"):
-                    raise SourceError(f"{label}: sheet {title!r} is a chart, not a table")
-                rows = [list(r) for r in worksheet.iter_rows(values_only=True)]
+                if sheet == ALL_SHEETS:
+                    titles = [t for t in book.sheetnames if _is_table(book[t], label, t)]
+                else:
+                    titles = [_pick_sheet(list(book.sheetnames), sheet, label)]
+                    if not _is_table(book[titles[0]], label, titles[0]):
+                        raise SourceError(f"{label}: sheet {titles[0]!r} is a chart, not a table")
+                return [(t, [list(r) for r in book[t].iter_rows(values_only=True)]) for t in titles]
             finally:
                 book.close()
     except SourceError:
@@ -89,9 +155,31 @@ def read_excel(
         raise SourceError(
             f"{label}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})"
         ) from exc
-    where = f"{label}, sheet {title!r}"
-    frame = _frame(rows, where, id_columns)
-    return frame, where
+
+
+def _check_parts(fh: IO[bytes], max_bytes: int, label: str) -> None:
+    """Refuse a workbook whose zip parts would expand beyond the cap (BAD_INPUTS #17)."""
+    with zipfile.ZipFile(fh) as archive:
+        for info in archive.infolist():
+            check_zip_member(info, max_bytes, label)
+    fh.seek(0)
+
+
+def _is_table(worksheet: Any, label: str, title: str) -> bool:
+    if hasattr(worksheet, "iter_rows"):
+        return True
+    logger.info("%s, sheet %r: chart sheet skipped", label, title)
+    return False
+
+
+def _check_header_row(header_row: int | None, label: str) -> None:
+    if header_row is None:
+        return
+    if isinstance(header_row, bool) or not isinstance(header_row, int) or header_row < 1:
+        raise SourceError(
+            f"{label}: header_row must be a 1-based row number (1 is the first row), "
+            f"got {header_row!r}"
+        )
 
 
 def _pick_sheet(names: list[str], sheet: str | int | None, label: str) -> str:
@@ -124,10 +212,24 @@ def _is_blank_row(row: list[Any]) -> bool:
     return all(_is_blank(value) for value in row)
 
 
-def _frame(rows: list[list[Any]], where: str, id_columns: Sequence[str]) -> pd.DataFrame:
-    start = next((i for i, row in enumerate(rows) if not _is_blank_row(row)), None)
-    if start is None:
-        raise EmptyInputError(f"{where}: sheet is empty")
+def _table(
+    rows: list[list[Any]], where: str, header_row: int | None
+) -> tuple[list[str], list[list[Any]]] | None:
+    """Split a sheet's rows into column names and non-blank data rows; ``None`` if blank."""
+    first = next((i for i, row in enumerate(rows) if not _is_blank_row(row)), None)
+    if first is None:
+        return None
+    start = first
+    if header_row is not None:
+        start = header_row - 1
+        if start >= len(rows):
+            raise SourceError(
+                f"{where}: header_row {header_row} is beyond the last row ({len(rows)})"
+            )
+        if _is_blank_row(rows[start]):
+            raise SourceError(
+                f"{where}: header_row {header_row} is blank; the first non-blank row is {first + 1}"
+            )
     width = max(len(row) for row in rows[start:])
     grid = [row + [None] * (width - len(row)) for row in rows[start:]]
     # Trailing columns without header and without any value are formatting, not data. The
@@ -136,7 +238,4 @@ def _frame(rows: list[list[Any]], where: str, id_columns: Sequence[str]) -> pd.D
         width -= 1
     header, *data = (row[:width] for row in grid)
     names = clean_names(header, where)
-    table = [row for row in data if not _is_blank_row(row)]
-    frame = frame_from_rows(table, names, id_columns)
-    require_rows(frame, where, "sheet")
-    return frame
+    return names, [row for row in data if not _is_blank_row(row)]

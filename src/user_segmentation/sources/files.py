@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import io
 import zlib
 from pathlib import Path
 from typing import BinaryIO, cast
 
 from user_segmentation.errors import EmptyInputError, SourceError
+from user_segmentation.sources.limits import DEFAULT_MAX_UNCOMPRESSED_BYTES, CappedStream
 
 GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1 << 20
 
 
-def check_file(path: str | Path | None, kind: str, label: str | None = None) -> Path:
+def check_file(
+    path: str | Path | None, kind: str, label: str | None = None, *, folder_ok: bool = False
+) -> Path:
     """Return ``path`` as a :class:`~pathlib.Path` after checking it is a non-empty file.
 
     Parameters
@@ -25,6 +29,8 @@ def check_file(path: str | Path | None, kind: str, label: str | None = None) -> 
         The source kind, for the message when ``path`` is missing.
     label
         Name used in messages (defaults to the file name).
+    folder_ok
+        Accept a directory too (a folder of Parquet files).
 
     Returns
     -------
@@ -54,6 +60,8 @@ def check_file(path: str | Path | None, kind: str, label: str | None = None) -> 
         if not p.exists():
             raise SourceError(f"{p}: file not found")
         if p.is_dir():
+            if folder_ok:
+                return p
             raise SourceError(f"{p}: is a directory, not a file")
         size = p.stat().st_size
     except OSError as exc:
@@ -78,8 +86,15 @@ def is_gzip(path: Path) -> bool:
         return fh.read(2) == GZIP_MAGIC
 
 
-def open_binary(path: Path) -> BinaryIO:
+def open_binary(
+    path: Path,
+    max_bytes: int = DEFAULT_MAX_UNCOMPRESSED_BYTES,
+    label: str | None = None,
+) -> BinaryIO:
     """Open ``path`` for binary reading, decompressing gzip transparently.
+
+    Decompressed gzip content is counted as it is read and refused beyond ``max_bytes``
+    (a :class:`~user_segmentation.errors.SourceError` naming ``label``).
 
     Examples
     --------
@@ -91,7 +106,9 @@ def open_binary(path: Path) -> BinaryIO:
     b'abc'
     """
     if is_gzip(path):
-        return cast(BinaryIO, gzip.open(path, "rb"))
+        raw = cast(BinaryIO, gzip.open(path, "rb"))  # noqa: SIM115 - closed with the wrapper
+        stream = CappedStream(raw, max_bytes, label or path.name)
+        return cast(BinaryIO, io.BufferedReader(stream, _CHUNK))
     return open(path, "rb")
 
 

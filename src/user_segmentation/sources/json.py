@@ -2,15 +2,17 @@
 
 Parsed with the standard library, which reports line and column of a syntax error (pandas'
 ``read_json`` does not). Records must be flat: a nested object or array is refused rather than
-left as an opaque Python object in a column.
+left as an opaque Python object in a column, unless ``flatten`` names the values to extract
+(see :mod:`user_segmentation.sources.nested`).
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,8 @@ import pandas as pd
 from user_segmentation.errors import EmptyInputError, SchemaError, SourceError
 from user_segmentation.sources.checks import clean_names, frame_from_records, require_rows
 from user_segmentation.sources.files import decode_error, normalise_encoding, open_binary
+from user_segmentation.sources.limits import DEFAULT_MAX_UNCOMPRESSED_BYTES
+from user_segmentation.sources.nested import Flattening, flat_record, json_type, parse_flatten
 
 _READ_ERRORS = (OSError, EOFError, zlib.error)
 
@@ -45,6 +49,8 @@ def read_json(
     lines: bool = False,
     id_columns: Sequence[str] = (),
     encoding: str | None = None,
+    flatten: Mapping[str, str] | None = None,
+    max_uncompressed_bytes: int = DEFAULT_MAX_UNCOMPRESSED_BYTES,
 ) -> pd.DataFrame:
     """Read flat JSON records: an array of objects, or JSON Lines with ``lines=True``.
 
@@ -61,20 +67,28 @@ def read_json(
         Fields returned as text (``12345678901234567`` stays exact).
     encoding
         Text encoding; ``None`` means UTF-8 with any BOM stripped.
+    flatten
+        ``{output column: "dotted.path"}``: nested values to extract into flat columns (a
+        path absent from a record gives a missing value); the top-level fields the paths
+        start from are replaced by these columns.
+    max_uncompressed_bytes
+        Largest decompressed size of gzip content, counted while reading.
 
     Returns
     -------
     pandas.DataFrame
-        One row per object, one column per key (in order of first appearance); a key absent
-        from an object is a missing value.
+        One row per object, one column per key (in order of first appearance, flatten
+        columns after the fields of the first record); a key absent from an object is a
+        missing value.
 
     Raises
     ------
     SourceError
         On malformed JSON (line and column named), a top level that is not an array, a record
-        that is not an object, or a nested value (line or record named).
+        that is not an object, a nested value not covered by ``flatten``, or a flatten path
+        holding an array or an object (line, and record of an array, named).
     SchemaError
-        When an object names the same key twice.
+        When an object names the same key twice, or a flatten column is also a field.
     EmptyInputError
         When the file holds no record.
 
@@ -91,8 +105,13 @@ def read_json(
     {'id': ['007'], 'x': [1.5]}
     """
     codec = normalise_encoding(encoding, label)
+    flattening = parse_flatten(flatten, label)
+    cap = max_uncompressed_bytes
     try:
-        records = _read_lines(path, codec, label) if lines else _read_array(path, codec, label)
+        if lines:
+            records = _read_lines(path, codec, label, flattening, cap)
+        else:
+            records = _read_array(path, codec, label, flattening, cap)
     except UnicodeError as exc:
         raise decode_error(path, codec, label) from exc
     except _READ_ERRORS as exc:
@@ -106,18 +125,24 @@ def read_json(
     return frame
 
 
-def _read_lines(path: Path, codec: str, label: str) -> list[dict[str, Any]]:
+def _read_lines(
+    path: Path, codec: str, label: str, flattening: Flattening | None, cap: int
+) -> list[dict[str, Any]]:
     records = []
-    with io.TextIOWrapper(open_binary(path), encoding=codec, newline="") as fh:
+    stream = open_binary(path, cap, label)
+    with io.TextIOWrapper(stream, encoding=codec, newline="") as fh:
         for line_no, line in enumerate(fh, start=1):
             if line.strip():
                 record = _parse(line, label, line_no)
-                records.append(_flat_record(record, f"{label}: line {line_no}"))
+                where = functools.partial(_at_line, label, line_no)
+                records.append(flat_record(record, where, flattening))
     return records
 
 
-def _read_array(path: Path, codec: str, label: str) -> list[dict[str, Any]]:
-    with open_binary(path) as fh:
+def _read_array(
+    path: Path, codec: str, label: str, flattening: Flattening | None, cap: int
+) -> list[dict[str, Any]]:
+    with open_binary(path, cap, label) as fh:
         text = fh.read().decode(codec)
     if not text.strip():
         raise EmptyInputError(f"{label}: file holds only whitespace")
@@ -125,12 +150,40 @@ def _read_array(path: Path, codec: str, label: str) -> list[dict[str, Any]]:
     if not isinstance(document, list):
         raise SourceError(
             f"{label}: expected a JSON array of records at the top level, "
-            f"got {_json_type(document)} (for one object per line use kind 'jsonl')"
+            f"got {json_type(document)} (for one object per line use kind 'jsonl')"
         )
     return [
-        _flat_record(record, f"{label}: record {number}")
+        flat_record(record, functools.partial(_at_record, label, text, number), flattening)
         for number, record in enumerate(document, start=1)
     ]
+
+
+def _at_line(label: str, line_no: int) -> str:
+    return f"{label}: line {line_no}"
+
+
+def _at_record(label: str, text: str, number: int) -> str:
+    line = _record_line(text, number)
+    return f"{label}: record {number}" if line is None else f"{label}: line {line}, record {number}"
+
+
+def _record_line(text: str, number: int) -> int | None:
+    """The line where element ``number`` (1-based) of the top-level array starts.
+
+    Only called on the failure path, so the array is scanned a second time there only.
+    """
+    decoder = json.JSONDecoder()
+    whitespace = " \t\r\n"
+    at = len(text) - len(text.lstrip(whitespace)) + 1  # just past the opening bracket
+    try:
+        for index in range(number):
+            while at < len(text) and text[at] in whitespace + ("," if index else ""):
+                at += 1
+            start = at
+            _, at = decoder.raw_decode(text, at)
+    except (ValueError, RecursionError):
+        return None
+    return text.count("\n", 0, start) + 1
 
 
 def _parse(text: str, label: str, line_no: int | None = None) -> Any:
@@ -147,29 +200,3 @@ def _parse(text: str, label: str, line_no: int | None = None) -> Any:
         raise SchemaError(f"{where}: {exc}") from exc
     except (ValueError, RecursionError) as exc:
         raise SourceError(f"{where}: invalid JSON: {exc}") from exc
-
-
-def _flat_record(value: Any, where: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise SourceError(f"{where}: expected a JSON object, got {_json_type(value)}")
-    for key, field in value.items():
-        if isinstance(field, dict | list):
-            raise SourceError(
-                f"{where}: field {key!r} holds {_json_type(field)}, but records must be flat "
-                "(one value per field)"
-            )
-    return value
-
-
-def _json_type(value: Any) -> str:
-    if isinstance(value, dict):
-        return "an object"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, str):
-        return "a string"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    return "a number"

@@ -1,4 +1,4 @@
-"""Parquet files into a DataFrame, through pyarrow."""
+"""Parquet files, or folders of them, into a DataFrame, through pyarrow."""
 
 from __future__ import annotations
 
@@ -13,12 +13,13 @@ import pyarrow.parquet as pq
 
 from user_segmentation.errors import SourceError
 from user_segmentation.sources.checks import clean_names, require_rows
+from user_segmentation.sources.parquet_dataset import INDEX_PREFIX, read_dataset
 
-_UNNAMED_INDEX = re.compile(r"^__index_level_\d+__$")
+_UNNAMED_INDEX = re.compile(rf"^{INDEX_PREFIX}\d+__$")
 
 
 def read_parquet(path: Path, label: str, *, id_columns: Sequence[str] = ()) -> pd.DataFrame:
-    """Read a Parquet file.
+    """Read a Parquet file, or a folder of them (a dataset, possibly hive-partitioned).
 
     Integer id columns are cast to text in Arrow, before pandas could turn an integer column
     with nulls into float64 and round ids beyond 2**53.
@@ -26,7 +27,9 @@ def read_parquet(path: Path, label: str, *, id_columns: Sequence[str] = ()) -> p
     Parameters
     ----------
     path
-        The file.
+        The file, or a folder whose ``*.parquet`` files (at any depth, hidden and
+        ``_``-prefixed paths skipped) are read together; ``key=value`` folder names become
+        columns (see :func:`~user_segmentation.sources.parquet_dataset.read_dataset`).
     label
         Name used in messages.
     id_columns
@@ -41,11 +44,12 @@ def read_parquet(path: Path, label: str, *, id_columns: Sequence[str] = ()) -> p
     Raises
     ------
     SourceError
-        When the file is not readable Parquet (corrupt, truncated, another format).
+        When the file is not readable Parquet (corrupt, truncated, another format), or two
+        files of a folder have incompatible schemas (both named).
     EmptyInputError
-        When the file holds 0 rows.
+        When the file holds 0 rows, or the folder no ``.parquet`` file or 0 rows.
     SchemaError
-        When column names repeat.
+        When column names repeat, or a partition key is also a column.
 
     Examples
     --------
@@ -55,11 +59,14 @@ def read_parquet(path: Path, label: str, *, id_columns: Sequence[str] = ()) -> p
     >>> read_parquet(p, "a.parquet", id_columns=["id"])["id"].iloc[0]
     '7'
     """
-    try:
-        table = pq.read_table(path)
-    except (pa.ArrowException, OSError, ValueError) as exc:
-        raise SourceError(f"{label}: not a readable Parquet file: {exc}") from exc
-    table = _with_range_index(table)
+    if path.is_dir():
+        table = read_dataset(path, label, id_columns)
+    else:
+        try:
+            table = pq.read_table(path)
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise SourceError(f"{label}: not a readable Parquet file: {exc}") from exc
+        table = _with_range_index(table)
     names = clean_names(table.column_names, label)
     for position, name in enumerate(names):
         if name in id_columns:
@@ -74,7 +81,7 @@ def read_parquet(path: Path, label: str, *, id_columns: Sequence[str] = ()) -> p
         frame = table.to_pandas(ignore_metadata=True)
     except (pa.ArrowException, ValueError, TypeError) as exc:
         raise SourceError(f"{label}: cannot convert the Parquet data: {exc}") from exc
-    require_rows(frame, label)
+    require_rows(frame, label, "folder" if path.is_dir() else "file")
     return frame
 
 

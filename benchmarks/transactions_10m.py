@@ -1,0 +1,145 @@
+"""Customer features from a 10-million-line transaction log, as CSV and as Parquet.
+
+Usage::
+
+    .venv/bin/python benchmarks/transactions_10m.py [--lines 10000000] [--customers 500000]
+
+Generates a synthetic Online-Retail-like log (invoice, customer id written as ``"12345.0"``,
+timestamp, quantity, unit price, ~2% cancelled ``C`` invoices, a few non-positive prices) in a
+temporary folder, then, each in a fresh process, measures wall time and peak memory (RSS) of
+
+- **bare**: DuckDB's own ``GROUP BY`` of the file (recency, frequency, monetary per customer);
+- **ours**: the project's integrate + features stages on the same file (key canonicalisation,
+  exclusion rules counted by reason, duplicate removal, RFM and purchase features).
+
+Targets: peak memory under 4 GB; time within 3× of the bare aggregation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+from rich.console import Console
+from rich.table import Table
+
+BARE = """
+SELECT CAST("CustomerID" AS DOUBLE)::BIGINT AS customer,
+       max(CAST("InvoiceDate" AS TIMESTAMP)) AS last,
+       count(DISTINCT "InvoiceNo") AS frequency,
+       sum(CAST("Quantity" AS DOUBLE) * CAST("UnitPrice" AS DOUBLE)) AS monetary
+FROM {source}
+WHERE "CustomerID" IS NOT NULL AND NOT starts_with("InvoiceNo", 'C')
+GROUP BY 1
+"""
+
+PROJECT = """
+project: bench
+as_of: 2011-12-31
+sources:
+  log:
+    kind: {kind}
+    path: {path}
+    key: CustomerID
+    role: transactions
+    exclude:
+      - {{column: InvoiceNo, starts_with: C, reason: cancelled}}
+      - {{column: Quantity, at_most: 0, reason: non-positive quantity}}
+      - {{column: UnitPrice, at_most: 0, reason: non-positive price}}
+features:
+  transactions: {{source: log, order: InvoiceNo, timestamp: InvoiceDate,
+                 quantity: Quantity, unit_price: UnitPrice}}
+  model: [recency_days, frequency, monetary]
+"""
+
+
+def generate(folder: Path, lines: int, customers: int) -> tuple[Path, Path]:
+    """Write the log as CSV and Parquet (with DuckDB, so generation itself is fast)."""
+    csv, parquet = folder / "log.csv", folder / "log.parquet"
+    query = f"""
+        SELECT CASE WHEN i % 50 = 0 THEN 'C' ELSE '' END || (500000 + i // 3)::VARCHAR
+                   AS "InvoiceNo",
+               (10000 + hash(i // 3) % {customers})::VARCHAR || '.0' AS "CustomerID",
+               (TIMESTAMP '2010-01-01' + to_seconds((hash(i // 3 + 7) % 63072000)::BIGINT))::VARCHAR
+                   AS "InvoiceDate",
+               (CASE WHEN i % 50 = 0 THEN -1 ELSE 1 END) * (1 + hash(i) % 12) AS "Quantity",
+               CASE WHEN i % 997 = 0 THEN 0 ELSE round(0.5 + (hash(i + 1) % 2000) / 100.0, 2) END
+                   AS "UnitPrice"
+        FROM range({lines}) t(i)
+    """
+    con = duckdb.connect()
+    con.execute(f"COPY ({query}) TO '{csv}' (HEADER, DELIMITER ',')")
+    con.execute(f"COPY ({query}) TO '{parquet}' (FORMAT parquet)")
+    con.close()
+    return csv, parquet
+
+
+def child(method: str, kind: str, path: str) -> None:
+    """Run one measurement in this (fresh) process and print a JSON line."""
+    import resource
+
+    start = time.perf_counter()
+    if method == "bare":
+        reader = "read_csv" if kind == "csv" else "read_parquet"
+        con = duckdb.connect()
+        rows = len(con.execute(BARE.format(source=f"{reader}('{path}')")).fetchall())
+    else:
+        from user_segmentation.config import parse_config
+        from user_segmentation.pipeline.run import prepare
+        import yaml
+
+        raw = yaml.safe_load(PROJECT.format(kind=kind, path=path))
+        rows = len(prepare(parse_config(raw, base_dir=Path(path).parent)).features)
+    seconds = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "customers": rows}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=10_000_000)
+    parser.add_argument("--customers", type=int, default=500_000)
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    console = Console(stderr=True)
+    with tempfile.TemporaryDirectory(prefix="tx_bench_") as tmp:
+        console.print(f"generating {args.lines:,} lines …")
+        csv, parquet = generate(Path(tmp), args.lines, args.customers)
+        table = Table(title=f"Customer features from {args.lines:,} transaction lines")
+        for col in ("file", "method", "seconds", "peak MB", "customers", "× bare"):
+            table.add_column(col, justify="left" if col in ("file", "method") else "right")
+        for kind, path in (("csv", csv), ("parquet", parquet)):
+            size = path.stat().st_size / 2**20
+            results = {}
+            for method in ("bare", "ours"):
+                console.print(f"{kind} {method} …")
+                out = subprocess.run(
+                    [sys.executable, __file__, "--child", method, kind, str(path)],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout
+                results[method] = json.loads(out.strip().splitlines()[-1])
+            for method, r in results.items():
+                table.add_row(
+                    f"{kind} ({size:,.0f} MB)",
+                    method,
+                    f"{r['seconds']:.1f}",
+                    f"{r['peak_mb']:,.0f}",
+                    f"{r['customers']:,}",
+                    f"{r['seconds'] / results['bare']['seconds']:.1f}",
+                )
+        Console().print(table)
+
+
+if __name__ == "__main__":
+    main()
