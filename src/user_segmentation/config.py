@@ -148,6 +148,9 @@ class AttributesConfig(_Strict):
     numeric: list[str] = Field(default_factory=list)
     categorical: list[str] = Field(default_factory=list)
     dates: dict[str, str | None] = Field(default_factory=dict)
+    booleans: list[str] = Field(
+        default_factory=list, description="yes/no columns (yes/no, y/n, true/false, 1/0)"
+    )
 
 
 class FeaturesConfig(_Strict):
@@ -162,6 +165,13 @@ class FeaturesConfig(_Strict):
         "Default: every numeric feature",
     )
     log: list[str] = Field(default_factory=list)
+    currency_symbols: list[str] = Field(
+        default_factory=list, description="stripped from numbers written as text, e.g. ['£']"
+    )
+    date_floor: date = Field(
+        default=date(1970, 1, 2),
+        description="earlier dates are placeholders (1970-01-01, Excel's 1900): treated as missing",
+    )
     skew_threshold: float | None = 1.0
     impute: Literal["median", "error"] = "median"
 

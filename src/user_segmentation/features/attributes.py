@@ -16,6 +16,8 @@ def attribute_features(
     numeric: Sequence[str] = (),
     categorical: Sequence[str] = (),
     dates: Mapping[str, str | None] | None = None,
+    booleans: Sequence[str] = (),
+    currency_symbols: Sequence[str] = (),
     as_of: datetime,
 ) -> pd.DataFrame:
     """Select and type the attribute columns used as features.
@@ -31,6 +33,11 @@ def attribute_features(
         ``{column: format}``: each becomes ``days_since_<column>`` relative to ``as_of``.
         A ``None`` format means ISO 8601 (``YYYY-MM-DD``); day-first or month-first are never
         guessed.
+    booleans
+        Yes/no columns, spelled any of ``yes/no``, ``y/n``, ``true/false``, ``t/f``, ``1/0``
+        (any case): become 1.0/0.0; any other value is an error naming it.
+    currency_symbols
+        Symbols stripped from numeric text before parsing (``"£3.39"`` → 3.39).
 
     Examples
     --------
@@ -40,7 +47,7 @@ def attribute_features(
     [{'customer_id': 'a', 'age': 41.0, 'days_since_since': 30.0}]
     """
     dates = dict(dates or {})
-    wanted = [*numeric, *categorical, *dates]
+    wanted = [*numeric, *categorical, *dates, *booleans]
     missing = [c for c in wanted if c not in customers.columns]
     if missing:
         raise SchemaError(
@@ -48,7 +55,9 @@ def attribute_features(
         )
     out = pd.DataFrame({"customer_id": customers["customer_id"]})
     for col in numeric:
-        out[col] = _to_number(customers[col], col, customers["customer_id"])
+        out[col] = _to_number(customers[col], col, customers["customer_id"], currency_symbols)
+    for col in booleans:
+        out[col] = _to_flag(customers[col], col, customers["customer_id"])
     for col in categorical:
         text = customers[col].astype("string").str.strip()
         out[col] = text.mask(text == "")
@@ -59,10 +68,32 @@ def attribute_features(
     return out
 
 
-def _to_number(values: pd.Series, col: str, ids: pd.Series) -> pd.Series:
+_TRUE = {"yes", "y", "true", "t", "1", "1.0"}
+_FALSE = {"no", "n", "false", "f", "0", "0.0"}
+
+
+def _to_flag(values: pd.Series, col: str, ids: pd.Series) -> pd.Series:
+    text = values.astype("string").str.strip().str.lower()
+    text = text.mask(text == "")
+    flag = text.map(lambda v: 1.0 if v in _TRUE else 0.0 if v in _FALSE else None)
+    bad = flag.isna() & text.notna()
+    if bad.any():
+        row = int(bad.to_numpy().nonzero()[0][0])
+        raise SchemaError(
+            f"column '{col}', customer {ids.iloc[row]!r}: {values.iloc[row]!r} is not a yes/no "
+            f"value (accepted: {sorted(_TRUE | _FALSE)})"
+        )
+    return flag.astype("float64")
+
+
+def _to_number(
+    values: pd.Series, col: str, ids: pd.Series, symbols: Sequence[str] = ()
+) -> pd.Series:
     if pd.api.types.is_numeric_dtype(values):
         return values.astype("float64")
     text = values.astype("string").str.strip()
+    for symbol in symbols:
+        text = text.str.replace(symbol, "", regex=False).str.strip()
     text = text.mask(text == "")
     num = pd.to_numeric(text, errors="coerce")
     bad = num.isna() & text.notna()

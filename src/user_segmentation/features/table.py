@@ -46,6 +46,9 @@ class FeatureSpec:
     numeric: tuple[str, ...] = ()
     categorical: tuple[str, ...] = ()
     dates: dict[str, str | None] = field(default_factory=dict)
+    booleans: tuple[str, ...] = ()
+    currency_symbols: tuple[str, ...] = ()
+    date_floor: datetime | None = None  # earlier dates are placeholders: treated as missing
 
 
 def build_feature_table(data: Integrated, spec: FeatureSpec) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -67,9 +70,21 @@ def build_feature_table(data: Integrated, spec: FeatureSpec) -> tuple[pd.DataFra
         numeric=spec.numeric,
         categorical=spec.categorical,
         dates=spec.dates,
+        booleans=spec.booleans,
+        currency_symbols=spec.currency_symbols,
         as_of=spec.as_of,
     )
     info: dict[str, Any] = {}
+    if spec.date_floor is not None:
+        floor_days = (spec.as_of - spec.date_floor).total_seconds() / 86400.0
+        below = {}
+        for col in (f"days_since_{c}" for c in spec.dates):
+            too_old = table[col] > floor_days
+            if too_old.any():
+                below[col.removeprefix("days_since_")] = int(too_old.sum())
+                table[col] = table[col].mask(too_old)
+        if below:
+            info["dates_before_floor_set_missing"] = below
     if spec.transactions_source is not None:
         if spec.transaction_columns is None:
             raise SchemaError("transactions_source given without transaction_columns")
@@ -123,7 +138,12 @@ def feature_names(spec: FeatureSpec) -> list[str]:
     Category shares (``share_*``, after the window features) are not listed: their names
     depend on the data.
     """
-    names = [*spec.numeric, *spec.categorical, *(f"days_since_{c}" for c in spec.dates)]
+    names = [
+        *spec.numeric,
+        *spec.booleans,
+        *spec.categorical,
+        *(f"days_since_{c}" for c in spec.dates),
+    ]
     if spec.transactions_source is not None:
         names += TRANSACTION_FEATURES
         for w in spec.transaction_options.windows:

@@ -57,13 +57,21 @@ class TransactionColumns:
     unit_price: str | None = None
     category: str | None = None
     customer: str = "customer_id"
+    currency_symbols: tuple[str, ...] = ()  # stripped from amounts and prices ("£3.39")
+
+    def number_sql(self, column: str) -> str:
+        """A numeric column as text, trimmed and without currency symbols."""
+        text = f"trim(CAST({_q(column)} AS VARCHAR))"
+        for symbol in self.currency_symbols:
+            text = f"trim(replace({text}, '{symbol.replace(chr(39), chr(39) * 2)}', ''))"
+        return text
 
     def amount_sql(self) -> str:
         """SQL expression of a line's amount."""
         if self.amount:
-            return f"TRY_CAST({_q(self.amount)} AS DOUBLE)"
+            return f"TRY_CAST({self.number_sql(self.amount)} AS DOUBLE)"
         if self.quantity and self.unit_price:
-            quantity, price = _q(self.quantity), _q(self.unit_price)
+            quantity, price = self.number_sql(self.quantity), self.number_sql(self.unit_price)
             return f"TRY_CAST({quantity} AS DOUBLE) * TRY_CAST({price} AS DOUBLE)"
         raise SchemaError("transactions need an 'amount' column or 'quantity' and 'unit_price'")
 
@@ -75,6 +83,7 @@ class TransactionOptions:
     windows: tuple[int, ...] = ()  # days before as_of, e.g. (90, 180, 365)
     top_categories: int = 5  # category shares for this many categories, the rest as "other"
     returns: Literal["net", "exclude"] = "net"
+    date_floor: datetime | None = None  # lines dated earlier are placeholders: excluded
     lifetimes_period: Literal["D", "W", "M"] | None = None  # adds lifetimes_* columns
 
 
@@ -116,7 +125,7 @@ def transaction_features(
     opts = options or TransactionOptions()
     con = connect()
     try:
-        lines_view(con, lines, columns)
+        lines_view(con, lines, columns, opts.date_floor)
         params: list[object] = [pd.Timestamp(as_of).to_pydatetime()]
         counts_row = con.execute(
             """
@@ -125,7 +134,8 @@ def transaction_features(
                    count(*) FILTER (WHERE ts IS NULL) AS undated,
                    count(*) FILTER (WHERE ts <= $1::TIMESTAMP AND coalesce(amount, 0) = 0)
                        AS zero_amount,
-                   count(*) FILTER (WHERE ts <= $1::TIMESTAMP AND amount < 0) AS negative
+                   count(*) FILTER (WHERE ts <= $1::TIMESTAMP AND amount < 0) AS negative,
+                   (SELECT count(*) FROM all_lines) - count(*) AS too_old
             FROM lines
             """,
             params,
@@ -181,25 +191,32 @@ def transaction_features(
     features[floats] = features[floats].astype("float64").round(9)
     features[counts_cols] = features[counts_cols].astype("int64")
     features["customer_id"] = features["customer_id"].astype("string")
-    n, future, undated, zero, negative = (int(v) for v in counts_row)
+    n, future, undated, zero, negative, too_old = (int(v) for v in counts_row)
     counts = {
-        "lines": n,
+        "lines": n + too_old,
         "future_lines_excluded": future,
         "undated_lines_excluded": undated,
         "zero_amount_lines_excluded": zero,
     }
     if opts.returns == "exclude":
         counts["return_lines_excluded"] = negative
+    if opts.date_floor is not None:
+        counts["lines_before_date_floor_excluded"] = too_old
     logger.info("transaction features for %d customers from %d lines", len(features), n)
     return features, counts
 
 
 def lines_view(
-    con: duckdb.DuckDBPyConnection, lines: pd.DataFrame | TableRef, columns: TransactionColumns
+    con: duckdb.DuckDBPyConnection,
+    lines: pd.DataFrame | TableRef,
+    columns: TransactionColumns,
+    date_floor: datetime | None = None,
 ) -> None:
     """Register ``lines`` as the view ``lines(customer_id, order_id, ts, amount[, category])``.
 
-    Columns are cast once, so text columns (as read from CSV) work like typed ones.
+    Columns are cast once, so text columns (as read from CSV) work like typed ones. Lines dated
+    before ``date_floor`` (placeholder dates such as 1970-01-01) are left out of ``lines``;
+    the view ``all_lines`` still has them, for counting.
     """
     table = lines if isinstance(lines, TableRef) else TableRef.from_frame(lines)
     have = table.columns()
@@ -217,13 +234,19 @@ def lines_view(
     _execute(
         con,
         f"""
-        CREATE TEMP VIEW lines AS
+        CREATE TEMP VIEW all_lines AS
         SELECT {cust} AS customer_id, {order}::VARCHAR AS order_id,
                CAST({ts} AS TIMESTAMP) AS ts, {columns.amount_sql()} AS amount
                {category}
         FROM log
         """,
     )
+    floor = (
+        ""
+        if date_floor is None
+        else f" WHERE ts IS NULL OR ts >= TIMESTAMP '{date_floor:%Y-%m-%d %H:%M:%S}'"
+    )
+    con.execute(f"CREATE TEMP VIEW lines AS SELECT * FROM all_lines{floor}")
     _check_numbers(con, columns)
 
 
@@ -237,7 +260,7 @@ def _execute(con: duckdb.DuckDBPyConnection, sql: str) -> None:
 def _check_numbers(con: duckdb.DuckDBPyConnection, columns: TransactionColumns) -> None:
     """Text that is not a number in an amount column is an error naming row and value."""
     texts = {
-        col: f"trim({_q(col)}::VARCHAR)"
+        col: columns.number_sql(col)
         for col in (columns.amount, columns.quantity, columns.unit_price)
         if col is not None
     }

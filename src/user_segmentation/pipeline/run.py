@@ -397,11 +397,18 @@ def _feature_spec(config: ProjectConfig, data: Integrated) -> FeatureSpec:
     tx = f.transactions
     columns = (
         TransactionColumns(
-            tx.order, tx.timestamp, tx.amount, tx.quantity, tx.unit_price, tx.category
+            tx.order,
+            tx.timestamp,
+            tx.amount,
+            tx.quantity,
+            tx.unit_price,
+            tx.category,
+            currency_symbols=tuple(f.currency_symbols),
         )
         if tx
         else None
     )
+    floor = datetime.combine(f.date_floor, datetime.min.time())
     as_of = config.as_of_datetime()
     if as_of is None and tx is not None and columns is not None:
         _, last = time_range(data.transactions[tx.source], columns)
@@ -414,7 +421,11 @@ def _feature_spec(config: ProjectConfig, data: Integrated) -> FeatureSpec:
         transaction_columns=columns,
         transaction_options=(
             TransactionOptions(
-                tuple(tx.windows), tx.top_categories, tx.returns, tx.lifetimes_period
+                windows=tuple(tx.windows),
+                top_categories=tx.top_categories,
+                returns=tx.returns,
+                date_floor=floor,
+                lifetimes_period=tx.lifetimes_period,
             )
             if tx
             else TransactionOptions()
@@ -425,6 +436,9 @@ def _feature_spec(config: ProjectConfig, data: Integrated) -> FeatureSpec:
         numeric=tuple(f.attributes.numeric),
         categorical=tuple(f.attributes.categorical),
         dates=dict(f.attributes.dates),
+        booleans=tuple(f.attributes.booleans),
+        currency_symbols=tuple(f.currency_symbols),
+        date_floor=floor,
     )
 
 
