@@ -182,6 +182,10 @@ class IntegrateConfig(_Strict):
     population: list[str] | None = Field(
         default=None, description="sources whose customers form the base (default: the first)"
     )
+    priority: list[str] = Field(
+        default_factory=list,
+        description="attribute sources, most trusted first, for columns several of them have",
+    )
 
 
 class ReduceConfig(_Strict):
@@ -258,6 +262,7 @@ class ProjectConfig(_Strict):
         refs: list[tuple[str, str]] = [
             ("integrate.population", n) for n in self.integrate.population or []
         ]
+        refs += [("integrate.priority", n) for n in self.integrate.priority]
         if self.features.transactions:
             refs.append(("features.transactions.source", self.features.transactions.source))
         refs += [

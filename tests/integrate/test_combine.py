@@ -272,3 +272,24 @@ def test_output_does_not_depend_on_input_row_order(seed: int) -> None:
         rows(out.transactions["orders"]), rows(base.transactions["orders"])
     )
     assert out.quality == base.quality
+
+
+def test_shared_attribute_columns_follow_source_priority() -> None:
+    crm = pd.DataFrame({"id": ["1", "2", "3"], "email": ["a@x", None, "c@x"]})
+    shop = pd.DataFrame({"id": ["1", "2", "3"], "email": ["a@y", "b@y", "c@x"]})
+    sources = [
+        SourceTable("crm", crm, "id", "attributes"),
+        SourceTable("shop", shop, "id", "attributes"),
+    ]
+    with pytest.raises(SchemaError, match="integrate.priority"):
+        integrate(sources, ["crm"])
+    out = integrate(sources, ["crm"], priority=["crm", "shop"])
+    # crm wins where it has a value; shop fills the gap.
+    assert out.customers["email"].tolist() == ["a@x", "b@y", "c@x"]
+    assert out.quality["attribute_conflicts"]["email"] == {
+        "sources": ["crm", "shop"],
+        "preferred": "crm",
+        "differing": 1,
+    }
+    reversed_out = integrate(sources, ["crm"], priority=["shop", "crm"])
+    assert reversed_out.customers["email"].tolist() == ["a@y", "b@y", "c@x"]

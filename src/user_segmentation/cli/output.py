@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -50,10 +51,34 @@ class StageProgress:
             self._finish_current()
 
 
+def print_quality(quality: dict[str, Any]) -> None:
+    """The data-quality report of a run, one row per source (details are in the report)."""
+    table = Table(title="Data quality")
+    for col in ("source", "rows read", "kept", "dropped (why)", "coverage"):
+        table.add_column(col, justify="left" if col in ("source", "dropped (why)") else "right")
+    for name, info in quality.get("sources", {}).items():
+        dropped = ", ".join(f"{why} {n:,}" for why, n in info.get("rows_dropped", {}).items())
+        table.add_row(
+            name,
+            f"{info.get('rows_read', 0):,}",
+            f"{info.get('rows_kept', 0):,}",
+            dropped or "—",
+            f"{info.get('coverage', 0):.0%}",
+        )
+    out_console.print(table)
+    missing = quality.get("feature_missing_share", {})
+    if missing:
+        shares = ", ".join(f"{col} {share:.1%}" for col, share in missing.items())
+        out_console.print(
+            f"Missing feature values (imputed where segments use them): {shares}", style="dim"
+        )
+
+
 def print_summary(result: RunResult) -> None:
     """The segments table (id, size, share, defining traits) and where the outputs are."""
     rec = result.record
     meta = rec.meta
+    print_quality(rec.quality)
     table = Table(title=f"{meta['k']} segments of {meta['n_customers']:,} customers")
     table.add_column("id", justify="right")
     table.add_column("segment")

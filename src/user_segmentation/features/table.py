@@ -105,7 +105,11 @@ def build_feature_table(data: Integrated, spec: FeatureSpec) -> tuple[pd.DataFra
         table = table.merge(feats, on=CUSTOMER_ID, how="left", validate="one_to_one")
         no_purchase = table["frequency"].isna()
         counts["customers_without_purchases"] = int(no_purchase.sum())
-        first, _ = time_range(log, spec.transaction_columns)
+        first, last = time_range(log, spec.transaction_columns)
+        if first is not None and last is not None:
+            info["date_range"] = {
+                spec.transactions_source: [first.isoformat(sep=" "), last.isoformat(sep=" ")]
+            }
         history_days = 0.0 if first is None else (spec.as_of - first).total_seconds() / 86400.0
         zero = [c for c in feats.columns if c.startswith(("frequency", "monetary", "share_"))]
         fills: dict[str, float] = {c: 0.0 for c in [*zero, "avg_order_value", "return_rate"]}

@@ -15,6 +15,7 @@ sorted by customer id, so nothing downstream depends on the row order of the inp
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -58,7 +59,9 @@ class Integrated:
     quality: dict[str, Any] = field(default_factory=dict)
 
 
-def integrate(sources: list[SourceTable], population: list[str]) -> Integrated:
+def integrate(
+    sources: list[SourceTable], population: list[str], priority: Sequence[str] = ()
+) -> Integrated:
     """Canonicalise keys, deduplicate, and join ``sources`` into one customer table.
 
     Parameters
@@ -67,6 +70,10 @@ def integrate(sources: list[SourceTable], population: list[str]) -> Integrated:
         The sources, each already read into a DataFrame.
     population
         Names of the sources whose customers make up the customer base.
+    priority
+        Source names, most trusted first: when attribute sources share a column, each
+        customer's value comes from the first of them that has one. Without it, a shared
+        column is an error.
 
     Returns
     -------
@@ -105,7 +112,8 @@ def integrate(sources: list[SourceTable], population: list[str]) -> Integrated:
     customers = pd.DataFrame({CUSTOMER_ID: pd.Series(base_ids, dtype="string")})
     base_set = set(base_ids)
     out = Integrated(customers=customers)
-    owner: dict[str, str] = {}
+    owner: dict[str, str] = {}  # attribute column -> first source that has it
+    conflicts: dict[str, dict[str, Any]] = {}
     for src in sources:
         frame = keyed[src.name]
         ids = ids_of[src.name]
@@ -116,21 +124,24 @@ def integrate(sources: list[SourceTable], population: list[str]) -> Integrated:
         info["unmatched_customers"] = len(unmatched)
         info["unmatched_examples"] = sorted(unmatched)[:_EXAMPLES]
         if isinstance(frame, pd.DataFrame):  # attributes
+            shared = [c for c in frame.columns.drop(CUSTOMER_ID) if c in owner]
             for col in frame.columns.drop(CUSTOMER_ID):
-                if col in owner:
-                    raise SchemaError(
-                        f"column '{col}' comes from both source '{owner[col]}' and "
-                        f"'{src.name}'; rename one of them in the source's columns mapping"
-                    )
-                owner[col] = src.name
-            out.customers = out.customers.merge(
-                frame, on=CUSTOMER_ID, how="left", validate="one_to_one"
-            )
+                owner.setdefault(col, src.name)
+            merged = out.customers.merge(
+                frame, on=CUSTOMER_ID, how="left", validate="one_to_one", suffixes=("", "__new")
+            )  # a join never multiplies rows: one row per customer on both sides
+            for col in shared:
+                merged[col], conflicts[col] = _resolve(
+                    merged[col], merged.pop(f"{col}__new"), owner[col], src.name, priority
+                )
+            out.customers = merged
         else:
             target = out.transactions if src.role == "transactions" else out.events
             target[src.name] = frame if not ids - base_set else _only(frame, customers)
 
     report["population"] = {"sources": list(population), "customers": len(base_ids)}
+    if conflicts:
+        report["attribute_conflicts"] = conflicts
     report["missing_share"] = {
         col: round(float(share), 4)
         for col, share in out.customers.drop(columns=CUSTOMER_ID).isna().mean().items()
@@ -139,6 +150,29 @@ def integrate(sources: list[SourceTable], population: list[str]) -> Integrated:
     out.quality = report
     logger.info("integrated %d customers from %d sources", len(base_ids), len(sources))
     return out
+
+
+def _resolve(
+    first: pd.Series, second: pd.Series, first_src: str, second_src: str, priority: Sequence[str]
+) -> tuple[pd.Series, dict[str, Any]]:
+    """One value per customer for a column two attribute sources share, by source priority."""
+    name = str(first.name)
+    if first_src not in priority or second_src not in priority:
+        raise SchemaError(
+            f"column '{name}' comes from both source '{first_src}' and '{second_src}'; list "
+            "them in integrate.priority (most trusted first) or rename one in its columns mapping"
+        )
+    if priority.index(first_src) > priority.index(second_src):
+        first, second = second, first
+    both = first.notna() & second.notna()
+    differ = both & (first.astype("string") != second.astype("string")).fillna(False)
+    kept = first.where(first.notna(), second)
+    winner = first_src if priority.index(first_src) < priority.index(second_src) else second_src
+    return kept, {
+        "sources": [first_src, second_src],
+        "preferred": winner,
+        "differing": int(differ.sum()),
+    }
 
 
 def _prepare(src: SourceTable) -> tuple[pd.DataFrame | TableRef, dict[str, Any]]:

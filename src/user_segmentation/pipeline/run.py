@@ -118,7 +118,7 @@ def prepare(config: ProjectConfig, *, progress: Progress | None = None) -> Prepa
         tables, fingerprints = _read_sources(config)
     with stage("integrate"):
         population = config.integrate.population or [next(iter(config.sources))]
-        data = integrate(tables, population)
+        data = integrate(tables, population, config.integrate.priority)
     with stage("features"):
         spec = _feature_spec(config, data)
         features, feature_info = build_feature_table(data, spec)
