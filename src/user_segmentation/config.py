@@ -202,6 +202,13 @@ class ModelConfig(_Strict):
     k_max: int = Field(default=10, ge=2)
     primary: Literal["kmeans", "ward"] = "kmeans"
     n_init: int = Field(default=10, ge=1)
+    min_segment_share: float = Field(
+        default=0.01,
+        ge=0,
+        lt=0.5,
+        description="a k whose smallest segment holds less than this share of customers "
+        "(and fewer than 2) is not recommended",
+    )
     silhouette_exact_max: int = Field(default=10_000, ge=100)
     silhouette_sample_size: int = Field(default=10_000, ge=100)
     ward_exact_max: int = Field(default=10_000, ge=10)

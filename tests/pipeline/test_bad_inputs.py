@@ -150,3 +150,17 @@ def test_float_looking_ids_join_integer_ids(tmp_path: Path) -> None:  # BAD_INPU
     assert web["key_changes"] == {"float_suffix_dropped": 30}
     assert result.record.quality["sources"]["crm"]["key_changes"] == {"whitespace_stripped": 30}
     assert sorted(result.record.assignments["customer_id"]) == [str(100 + i) for i in range(30)]
+
+
+def test_one_whale_does_not_get_a_segment_of_its_own(tmp_path: Path) -> None:  # BAD_INPUTS #35
+    rows = [
+        f"c{i:03d},{[20, 200, 2000][i % 3] * (1 + (i * 7 % 10) / 20):.2f},{[2, 10, 40][i % 3]}\n"
+        for i in range(90)
+    ]
+    rows.append("whale,5000000,45\n")  # spends 2,500 times the biggest group's typical amount
+    project = _project(tmp_path, "customer_id,spend,visits\n" + "".join(rows), "{k_max: 5}")
+    result = run_project(load_config(project))
+    a = result.record.assignments.set_index("customer_id")
+    whale_segment = a.loc["whale", "segment_id"]
+    assert (a["segment_id"] == whale_segment).sum() > 1
+    assert "spend" in result.record.quality["preprocessing"]["log_scaled"]

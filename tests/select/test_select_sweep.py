@@ -135,3 +135,14 @@ def test_to_dict_is_json_serialisable(six_blob_selection: KSelection) -> None:
     assert data["recommended_k"] == 6
     assert data["k_range"] == [2, 10]
     assert set(data) >= {"recommended_k", "elbow_k", "rationale", "votes"}
+
+
+def test_a_k_with_a_one_customer_segment_is_not_recommended() -> None:
+    from sklearn.datasets import make_blobs
+
+    X, _ = make_blobs(n_samples=300, centers=3, n_features=2, cluster_std=0.4, random_state=3)
+    X = np.vstack([X, [[20.0, 20.0]]])  # one customer well away from the three groups
+    assert sweep_k(X, 2, 6).recommended_k == 4  # the outlier alone is the "best" 4th segment
+    guarded = sweep_k(X, 2, 6, min_segment_size=2)
+    assert guarded.recommended_k == 3
+    assert "Not considered: k=4" in guarded.rationale

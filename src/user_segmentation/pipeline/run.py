@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -187,6 +188,7 @@ def run_project(config: ProjectConfig, *, progress: Progress | None = None) -> R
             random_state=config.seed,
             silhouette_exact_max=m.silhouette_exact_max,
             silhouette_sample_size=m.silhouette_sample_size,
+            min_segment_size=max(2, math.ceil(m.min_segment_share * len(features))),
         )
         k = selection.recommended_k if m.k == "auto" else int(m.k)
     with stage("cluster"):

@@ -95,6 +95,7 @@ def sweep_k(
     n_init: int = 4,
     silhouette_exact_max: int = 10_000,
     silhouette_sample_size: int = 10_000,
+    min_segment_size: int = 1,
 ) -> KSelection:
     """Fit k-means for each k and score it, then recommend k by consensus.
 
@@ -119,6 +120,9 @@ def sweep_k(
         Largest n for which the silhouette is exact.
     silhouette_sample_size : int, default 10_000
         Silhouette sample size above that.
+    min_segment_size : int, default 1
+        A k whose k-means solution has a smaller segment is scored but cannot be recommended
+        (one outlier "segment" of a single whale is no use to anyone), unless no k qualifies.
 
     Returns
     -------
@@ -158,7 +162,7 @@ def sweep_k(
         )
     ks = list(range(lo, hi + 1))
 
-    inertia, davies, calinski, labelings = [], [], [], []
+    inertia, davies, calinski, labelings, smallest = [], [], [], [], []
     for k in ks:
         fit = kmeans_on_sorted(rows, k, random_state=random_state, n_init=n_init)
         sorted_labels = fit.labels[rows.order]
@@ -166,6 +170,7 @@ def sweep_k(
         davies.append(float(davies_bouldin_score(rows.X, sorted_labels)))
         calinski.append(float(calinski_harabasz_score(rows.X, sorted_labels)))
         labelings.append(sorted_labels)
+        smallest.append(int(np.bincount(sorted_labels).min()))
     sil, sil_method, sil_size = silhouette_many(
         rows.X,
         labelings,
@@ -185,7 +190,19 @@ def sweep_k(
     )
     elbow = kneedle_elbow(ks, inertia)
     note = f"sampled on {sil_size:,} customers" if sil_size is not None else ""
-    recommended, votes, rationale = recommend_k(scores, elbow, silhouette_note=note)
+    eligible = [size >= min_segment_size for size in smallest]
+    if any(eligible) and not all(eligible):
+        votable = scores[eligible].reset_index(drop=True)
+        recommended, votes, rationale = recommend_k(
+            votable, elbow if elbow in set(votable["k"]) else None, silhouette_note=note
+        )
+        excluded = [k for k, ok in zip(ks, eligible, strict=True) if not ok]
+        rationale += (
+            f" Not considered: k={', '.join(map(str, excluded))}, whose smallest segment has "
+            f"fewer than {min_segment_size:,} customers."
+        )
+    else:
+        recommended, votes, rationale = recommend_k(scores, elbow, silhouette_note=note)
     return KSelection(
         scores=scores,
         elbow_k=elbow,
