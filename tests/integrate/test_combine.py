@@ -281,7 +281,7 @@ def test_shared_attribute_columns_follow_source_priority() -> None:
         SourceTable("crm", crm, "id", "attributes"),
         SourceTable("shop", shop, "id", "attributes"),
     ]
-    with pytest.raises(SchemaError, match="integrate.priority"):
+    with pytest.raises(SchemaError, match=r"integrate\.priority"):
         integrate(sources, ["crm"])
     out = integrate(sources, ["crm"], priority=["crm", "shop"])
     # crm wins where it has a value; shop fills the gap.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import hashlib
 import logging
 import re
 from collections.abc import Callable
@@ -130,7 +131,8 @@ def read_matching(
     Raises
     ------
     SourceError
-        When nothing matches, or as ``read_one`` raises.
+        When nothing matches, or as ``read_one`` raises. A file whose content equals an
+        earlier match (a copy) is skipped with a warning.
     SchemaError
         When a file's columns differ from the first file's (the file and columns are named),
         a column holds different kinds of values in two files, or a file already has a
@@ -147,8 +149,20 @@ def read_matching(
     {'id': [1, 3], 'x': [2, 4], 'source_file': ['o_1.csv', 'o_2.csv']}
     """
     parts = []
+    seen: dict[str, str] = {}
     for path, shown in expand_pattern(pattern, label, folders=folders):
+        # The same export copied twice (BAD_INPUTS #18) must not count its rows twice.
+        digest = _digest(path) if path.is_file() else shown
+        if digest in seen:
+            logger.warning("%s: file %r skipped, same content as %r", label, shown, seen[digest])
+            continue
+        seen[digest] = shown
         frame = read_one(path, f"{label}, file {shown!r}")
         logger.info("%s, file %r: %d rows", label, shown, len(frame))
         parts.append((shown, frame))
     return union_parts(parts, FILE_COLUMN, label, "file")
+
+
+def _digest(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
