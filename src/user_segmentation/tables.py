@@ -57,7 +57,7 @@ class TableRef:
     Examples
     --------
     >>> t = TableRef.from_frame(pd.DataFrame({"a": [1, 2, 3]}))
-    >>> t.where("a > 1").count()
+    >>> t.derive("SELECT * FROM t WHERE a > 1").count()
     2
     """
 
@@ -79,10 +79,6 @@ class TableRef:
     def derive(self, sql: str) -> TableRef:
         """A new table whose ``sql`` reads this one as ``t`` (``SELECT ... FROM t ...``)."""
         return TableRef(f"WITH t AS ({self.sql}) {sql}", self.frames, self.origin)
-
-    def where(self, condition: str) -> TableRef:
-        """The rows satisfying a SQL condition."""
-        return self.derive(f"SELECT * FROM t WHERE {condition}")
 
     def materialize(self) -> TableRef:
         """Evaluate once into a Parquet file of the workspace and read from there.

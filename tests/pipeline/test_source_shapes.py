@@ -23,8 +23,8 @@ def test_nested_json_glob_zip_and_all_sheets(tmp_path: Path) -> None:
         )
     )
     # Events: one CSV per month, read through a glob pattern.
-    for month in ("2024-01", "2024-02"):
-        pd.DataFrame({"id": customers, "visits": [i % 5 for i in range(30)]}).to_csv(
+    for m, month in enumerate(("2024-01", "2024-02")):
+        pd.DataFrame({"id": customers, "visits": [(i + m) % 5 for i in range(30)]}).to_csv(
             tmp_path / f"web_{month}.csv", index=False
         )
     # Transactions: a CSV inside a zip archive.

@@ -12,19 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import overload
 
 import duckdb
-import pandas as pd
 
 from user_segmentation.errors import SchemaError
-from user_segmentation.tables import TableRef, connect, quote_identifier
-
-_EXAMPLES = 3
-#: Column added while rules are applied: the reason a row is excluded, NULL when kept.
-REASON = "_excluded_because"
-Counts = dict[str, int]
-Examples = dict[str, list[dict[str, str]]]
+from user_segmentation.tables import quote_identifier
 
 
 def _literal(text: str) -> str:
@@ -104,68 +96,3 @@ def raise_first_bad_number(
                 f"{origin}: column '{rule.column}', data row {hit[0]}: {hit[1]!r} is not a "
                 f"number (rule '{rule.reason}')"
             )
-
-
-def split_reasons(table: TableRef) -> tuple[TableRef, Counts, Examples]:
-    """From a table with a :data:`REASON` column: the kept rows, counts and examples by reason."""
-    with connect() as con:
-        table.attach(con)
-        rows = con.execute(
-            f"SELECT {REASON}, count(*) FROM ({table.sql}) WHERE {REASON} IS NOT NULL "
-            "GROUP BY 1 ORDER BY 2 DESC, 1"
-        ).fetchall()
-        counts = {str(reason): int(n) for reason, n in rows}
-        examples: Examples = {}
-        for reason in counts:
-            sample = con.execute(
-                f"SELECT * EXCLUDE ({REASON}) FROM ({table.sql}) WHERE {REASON} = $1 "
-                f"LIMIT {_EXAMPLES}",
-                [reason],
-            ).df()
-            examples[reason] = [
-                {str(k): str(v) for k, v in r.items()}
-                for r in sample.astype("string").fillna("").to_dict("records")
-            ]
-    kept = table.derive(f"SELECT * EXCLUDE ({REASON}) FROM t WHERE {REASON} IS NULL")
-    return kept, counts, examples
-
-
-@overload
-def apply_rules(
-    table: pd.DataFrame, rules: Sequence[ExcludeRule], origin: str
-) -> tuple[pd.DataFrame, Counts, Examples]: ...
-@overload
-def apply_rules(
-    table: TableRef, rules: Sequence[ExcludeRule], origin: str
-) -> tuple[TableRef, Counts, Examples]: ...
-def apply_rules(
-    table: pd.DataFrame | TableRef, rules: Sequence[ExcludeRule], origin: str
-) -> tuple[pd.DataFrame | TableRef, Counts, Examples]:
-    """Drop the rows matched by ``rules``; return the kept rows, counts and examples by reason.
-
-    ``table`` is a DataFrame (kept rows come back as one, in their order) or a lazy table.
-
-    Examples
-    --------
-    >>> lines = pd.DataFrame({"invoice": ["1", "C2", "3"], "price": [2.0, 2.0, 0.0]})
-    >>> kept, counts, _ = apply_rules(lines, [
-    ...     ExcludeRule("invoice", "cancelled invoice", starts_with="C"),
-    ...     ExcludeRule("price", "non-positive price", at_most=0)], "sales.csv")
-    >>> kept["invoice"].tolist(), counts
-    (['1'], {'cancelled invoice': 1, 'non-positive price': 1})
-    """
-    if not rules:
-        return table, {}, {}
-    ref = TableRef.from_frame(table) if isinstance(table, pd.DataFrame) else table
-    check_rule_columns(rules, ref.columns(), origin)
-    with connect() as con:
-        ref.attach(con)
-        con.execute(f"CREATE TEMP VIEW src AS {ref.sql}")
-        if con.execute(f"SELECT bool_or({bad_number_sql(rules)}) FROM src").fetchone() == (True,):
-            raise_first_bad_number(con, "src", rules, origin)
-    kept, counts, examples = split_reasons(
-        ref.derive(f"SELECT *, {reason_sql(rules)} AS {REASON} FROM t")
-    )
-    if isinstance(table, pd.DataFrame):
-        return (kept.df() if counts else table), counts, examples
-    return kept, counts, examples
