@@ -90,21 +90,20 @@ def clean_table(
             GROUP BY 1 ORDER BY 2 DESC, 1
             """
         ).fetchall()
-    counts = {str(why) if why is not None else None: int(n) for why, n in rows}
-    n_read = sum(counts.values())
-    n_kept = counts.pop(None, 0)
-    dropped: dict[str, int] = dict(counts)  # type: ignore[arg-type]
+    n_read = sum(int(n) for _, n in rows)
+    n_kept = sum(int(n) for why, n in rows if why is None)
+    dropped = {str(why): int(n) for why, n in rows if why is not None}
 
     # The canonical ids come from the mapping of distinct ids: a hash join is cheaper than
     # running the string rules on every row of a large log.
     others = "".join(f", t.{quote_identifier(c)}" for c in columns if c != key)
-    keyed = TableRef.from_frame(mapping, origin)
-    (map_name,) = keyed.frames
+    ids = TableRef.from_frame(mapping, origin)
+    (map_name,) = ids.frames
     joined = TableRef(
         f"SELECT m._canonical_id AS {CUSTOMER_ID}{others}, {reason_sql(rules)} AS _reason "
         f"FROM ({table.sql}) t JOIN {map_name} m "
         f"ON CAST(t.{quote_identifier(key)} AS VARCHAR) IS NOT DISTINCT FROM m._raw_id",
-        {**table.frames, **keyed.frames},
+        {**table.frames, **ids.frames},
         origin,
     )
     examples = _examples(joined, list(dropped))
