@@ -41,6 +41,7 @@ from user_segmentation.reduce.pca import PcaModel, fit_pca
 from user_segmentation.report import render_report
 from user_segmentation.select import KSelection, sweep_k
 from user_segmentation.sources import read_source, source_fingerprint
+from user_segmentation.sources.archives import is_zip
 from user_segmentation.sources.relation import file_table
 from user_segmentation.store import RunRecord, RunStore
 from user_segmentation.tables import TableRef, quote_identifier
@@ -374,15 +375,8 @@ def _out_of_core(src: SourceConfig, path: Path | None) -> bool:
         and src.kind in ("csv", "parquet")
         and src.decimal == "."
         and src.thousands is None
-        and not _is_zip(path)
+        and not (path.is_file() and is_zip(path))
     )
-
-
-def _is_zip(path: Path) -> bool:
-    if not path.is_file():
-        return False
-    with path.open("rb") as handle:
-        return handle.read(4) == b"PK\x03\x04"
 
 
 def _renamed(frame: pd.DataFrame | TableRef, names: dict[str, str]) -> pd.DataFrame | TableRef:

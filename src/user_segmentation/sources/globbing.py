@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import glob
-import hashlib
 import logging
 import re
 from collections.abc import Callable
@@ -148,11 +147,14 @@ def read_matching(
     >>> df.to_dict("list")
     {'id': [1, 3], 'x': [2, 4], 'source_file': ['o_1.csv', 'o_2.csv']}
     """
+    # Imported here: fingerprint.py expands patterns with this module.
+    from user_segmentation.sources.fingerprint import file_fingerprint
+
     parts = []
     seen: dict[str, str] = {}
     for path, shown in expand_pattern(pattern, label, folders=folders):
         # The same export copied twice (BAD_INPUTS #18) must not count its rows twice.
-        digest = _digest(path) if path.is_file() else shown
+        digest = file_fingerprint(path) if path.is_file() else shown
         if digest in seen:
             logger.warning("%s: file %r skipped, same content as %r", label, shown, seen[digest])
             continue
@@ -161,8 +163,3 @@ def read_matching(
         logger.info("%s, file %r: %d rows", label, shown, len(frame))
         parts.append((shown, frame))
     return union_parts(parts, FILE_COLUMN, label, "file")
-
-
-def _digest(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
