@@ -74,3 +74,12 @@ def test_placeholder_attribute_dates_become_missing_and_are_counted() -> None:
     assert pd.isna(table["days_since_signup"].iloc[0])
     assert table["days_since_signup"].iloc[1] == 31.0
     assert info["dates_before_floor_set_missing"] == {"signup": 1}
+
+
+def test_locale_formatted_numbers_get_a_hint() -> None:  # BAD_INPUTS #7, #8
+    c = pd.DataFrame({"customer_id": ["a", "b"], "spend": ["12,50", "1.234,50"]})
+    with pytest.raises(SchemaError, match=r"'12,50' is not a number.*decimal comma"):
+        attribute_features(c, numeric=["spend"], as_of=AS_OF)
+    log = LOG.assign(amount=["1,234.00", "30", "5"])
+    with pytest.raises(SchemaError, match=r"'1,234.00' is not a number.*thousands: ','"):
+        transaction_features(log, TransactionColumns("order", "ts", "amount"), AS_OF)

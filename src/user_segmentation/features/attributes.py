@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
@@ -68,6 +69,38 @@ def attribute_features(
     return out
 
 
+_HINTS = (
+    (r"-?\d{1,3}(\.\d{3})+,\d+", "a decimal comma: set decimal: ',' and thousands: '.'"),
+    (r"-?\d+,\d+", "a decimal comma: set the source's decimal: ','"),
+    (r"-?\d{1,3}(,\d{3})+(\.\d+)?", "',' thousands separators: set the source's thousands: ','"),
+)  # fmt: skip
+_SYMBOL = re.compile(r"([^\d\s.,+-]+)\s*-?[\d.,]+|-?[\d.,]+\s*([^\d\s.,+-]+)")
+
+
+def number_hint(value: str) -> str:
+    """What to set when a text is a number written with a locale or a currency symbol.
+
+    Examples
+    --------
+    >>> number_hint("12,50")
+    "; it looks like a decimal comma: set the source's decimal: ','"
+    >>> number_hint("£3.39")
+    "; set currency_symbols: ['£'] to strip the symbol"
+    >>> number_hint("n/a")
+    ''
+    """
+    text = value.strip()
+    for pattern, hint in _HINTS:
+        if re.fullmatch(pattern, text):
+            return f"; it looks like {hint}"
+    symbol = _SYMBOL.fullmatch(text)
+    if symbol:
+        return (
+            f"; set currency_symbols: [{symbol.group(1) or symbol.group(2)!r}] to strip the symbol"
+        )
+    return ""
+
+
 _TRUE = {"yes", "y", "true", "t", "1", "1.0"}
 _FALSE = {"no", "n", "false", "f", "0", "0.0"}
 
@@ -101,7 +134,7 @@ def _to_number(
         row = int(bad.to_numpy().nonzero()[0][0])
         raise SchemaError(
             f"column '{col}', customer {ids.iloc[row]!r}: {text.iloc[row]!r} is not a number "
-            f"({int(bad.sum())} such value(s))"
+            f"({int(bad.sum())} such value(s)){number_hint(str(text.iloc[row]))}"
         )
     return num.astype("float64")
 

@@ -30,6 +30,7 @@ import duckdb
 import pandas as pd
 
 from user_segmentation.errors import SchemaError
+from user_segmentation.features.attributes import number_hint
 from user_segmentation.tables import TableRef, connect
 from user_segmentation.tables import quote_identifier as _q
 
@@ -276,6 +277,7 @@ def _check_numbers(con: duckdb.DuckDBPyConnection, columns: TransactionColumns) 
         if hit is not None:
             raise SchemaError(
                 f"transactions: column '{col}', data row {hit[0]}: {hit[1]!r} is not a number"
+                + number_hint(str(hit[1]))
             )
 
 
