@@ -173,6 +173,10 @@ class FeaturesConfig(_Strict):
         description="earlier dates are placeholders (1970-01-01, Excel's 1900): treated as missing",
     )
     skew_threshold: float | None = 1.0
+    skew_transform: Literal["yeo-johnson", "log"] = Field(
+        default="yeo-johnson",
+        description="how columns skewed beyond skew_threshold are transformed before scaling",
+    )
     impute: Literal["median", "error"] = "median"
 
 
@@ -212,6 +216,18 @@ class ModelConfig(_Strict):
     silhouette_exact_max: int = Field(default=10_000, ge=100)
     silhouette_sample_size: int = Field(default=10_000, ge=100)
     ward_exact_max: int = Field(default=10_000, ge=10)
+    gap_refs: int = Field(
+        default=10, ge=0, description="reference data sets of the gap statistic (0: skip it)"
+    )
+    bic: bool = Field(default=True, description="compare k by Gaussian-mixture BIC too")
+    stability_boots: int = Field(
+        default=10, ge=0, description="bootstrap resamples per k for stability (0: skip it)"
+    )
+    evidence_sample_size: int = Field(
+        default=5_000,
+        ge=100,
+        description="rows sampled for the gap statistic, BIC and stability (they refit often)",
+    )
 
     @field_validator("k")
     @classmethod

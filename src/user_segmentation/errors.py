@@ -30,7 +30,9 @@ class SchemaError(SegmentationError):
     exit_code = 2
 
 
-class DataQualityError(SegmentationError):
+# DataQualityError and ModelError are also ValueErrors, so scikit-learn code (and users) that
+# catch ValueError for bad input keep working with the estimators.
+class DataQualityError(SegmentationError, ValueError):
     """Data was read but cannot be segmented as it is (NaN, inf, too few customers, ...)."""
 
     exit_code = 2
@@ -42,7 +44,7 @@ class ConfigError(SegmentationError):
     exit_code = 3
 
 
-class ModelError(SegmentationError):
+class ModelError(SegmentationError, ValueError):
     """A model cannot be fitted or applied with the requested settings."""
 
     exit_code = 4

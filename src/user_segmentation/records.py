@@ -12,7 +12,20 @@ from typing import Any
 import pandas as pd
 
 #: Columns of each table of a run, in order. The store and the report rely on these names.
-K_SCORE_COLUMNS = ["k", "inertia", "silhouette", "davies_bouldin", "calinski_harabasz"]
+K_SCORE_COLUMNS = [
+    "k",
+    "inertia",
+    "silhouette",
+    "silhouette_low",  # float, sampled silhouette's 95% interval (= the value when exact)
+    "silhouette_high",
+    "davies_bouldin",
+    "calinski_harabasz",
+    "gap",  # float, gap statistic (NaN when not computed)
+    "gap_se",  # float, its standard error s_k
+    "bic",  # float, Gaussian-mixture BIC (NaN when not computed)
+    "stability_jaccard",  # float, bootstrap mean Jaccard over segments (NaN when not computed)
+    "stability_ari",  # float, mean ARI between resampled fits and the fit on all rows
+]
 ASSIGNMENT_COLUMNS = [
     "customer_id",  # str, canonical customer key
     "segment_id",  # int, canonical id from the primary method

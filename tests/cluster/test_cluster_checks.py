@@ -102,3 +102,14 @@ def test_checks_run_before_any_fitting(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_check_k_refuses_non_positive_or_non_integer_k(bad_k: Any) -> None:
     with pytest.raises(ModelError, match="positive integer"):
         check_k(bad_k, n_rows=10, n_distinct=10)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_row_order_equals_a_full_lexsort_with_many_ties(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    # Few distinct values in every column: long runs of tied first values, ties in later
+    # columns too, exact duplicate rows, and a few continuous rows mixed in.
+    X = np.r_[rng.integers(0, 3, size=(2_000, 4)).astype(float), rng.normal(size=(50, 4))]
+    order, n_distinct = row_order(X)
+    np.testing.assert_array_equal(order, np.lexsort(X.T[::-1]))
+    assert n_distinct == len(np.unique(X, axis=0))

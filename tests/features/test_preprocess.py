@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
+from sklearn.preprocessing import PowerTransformer
 from sklearn.utils import estimator_checks
 
 from user_segmentation.errors import DataQualityError, SchemaError
@@ -95,10 +96,24 @@ def test_text_in_numeric_column_is_a_schema_error() -> None:
         Preprocessor(numeric=["x"]).fit(_frame(x=["1", "two", "3"]))
 
 
-def test_skewed_column_is_log_scaled() -> None:
+def test_skewed_column_is_yeo_johnson_transformed_like_sklearn() -> None:
     values = [0.0, 1.0, 1.0, 2.0, 2.0, 3.0, 5.0, 1000.0]
     X = _frame(spend=values, even=[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0])
     p = Preprocessor(numeric=["spend", "even"]).fit(X)
+    assert p.logged_ == [True, False]
+    assert p.lambdas_[1] is None
+    # scikit-learn's PowerTransformer is the reference: same λ, same standardised values.
+    reference = PowerTransformer(method="yeo-johnson").fit(np.array(values)[:, None])
+    assert p.lambdas_[0] == pytest.approx(reference.lambdas_[0], rel=1e-6)
+    np.testing.assert_allclose(
+        p.transform(X)[:, 0], reference.transform(np.array(values)[:, None])[:, 0], atol=1e-6
+    )
+
+
+def test_skewed_column_is_log_scaled_when_asked() -> None:
+    values = [0.0, 1.0, 1.0, 2.0, 2.0, 3.0, 5.0, 1000.0]
+    X = _frame(spend=values, even=[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0])
+    p = Preprocessor(numeric=["spend", "even"], skew_transform="log").fit(X)
     assert p.logged_ == [True, False]
     t = np.log1p(values)
     np.testing.assert_allclose(p.transform(X)[:, 0], (t - t.mean()) / t.std())
@@ -109,9 +124,20 @@ def test_skew_threshold_none_disables_log() -> None:
     assert Preprocessor(numeric=["spend"], skew_threshold=None).fit(X).logged_ == [False]
 
 
-def test_skewed_column_with_negatives_is_not_logged() -> None:
+def test_skewed_column_with_negatives_is_not_logged_but_yeo_johnson_accepts_it() -> None:
     X = _frame(delta=[-1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1000.0])
-    assert Preprocessor(numeric=["delta"]).fit(X).logged_ == [False]
+    assert Preprocessor(numeric=["delta"], skew_transform="log").fit(X).logged_ == [False]
+    p = Preprocessor(numeric=["delta"]).fit(X)
+    assert p.logged_ == [True]
+    assert np.isfinite(p.transform(X)).all()
+
+
+def test_state_round_trip_keeps_the_yeo_johnson_lambda() -> None:
+    X = _frame(spend=[0.0, 1.0, 1.0, 2.0, 2.0, 3.0, 5.0, 1000.0])
+    p = Preprocessor(numeric=["spend"]).fit(X)
+    again = Preprocessor.from_state(p.to_state())
+    assert again.lambdas_ == p.lambdas_
+    np.testing.assert_array_equal(again.transform(X), p.transform(X))
 
 
 def test_forced_log() -> None:

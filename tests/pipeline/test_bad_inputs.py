@@ -163,4 +163,4 @@ def test_one_whale_does_not_get_a_segment_of_its_own(tmp_path: Path) -> None:  #
     a = result.record.assignments.set_index("customer_id")
     whale_segment = a.loc["whale", "segment_id"]
     assert (a["segment_id"] == whale_segment).sum() > 1
-    assert "spend" in result.record.quality["preprocessing"]["log_scaled"]
+    assert "spend" in result.record.quality["preprocessing"]["transformed"]

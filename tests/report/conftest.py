@@ -167,7 +167,7 @@ def make_record() -> RunRecord:
         },
         model={"feature_names": FEATURES},
         timings={"read": 1.25, "features": 0.5, "cluster": 2.0},
-        k_scores=pd.DataFrame(K_SCORES, columns=K_SCORE_COLUMNS),
+        k_scores=pd.DataFrame(K_SCORES).reindex(columns=K_SCORE_COLUMNS),
         assignments=_assignments(),
         segments=segments,
         profiles=_profiles(),

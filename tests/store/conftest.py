@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from user_segmentation.records import RunRecord
+from user_segmentation.records import K_SCORE_COLUMNS, RunRecord
 
 NAN = math.nan
 
@@ -77,7 +77,7 @@ def make_record(project: str = "demo", n_extra: int = 0) -> RunRecord:
             "davies_bouldin": [0.7, 0.9],
             "calinski_harabasz": [40.0, 31.5],
         }
-    )
+    ).reindex(columns=K_SCORE_COLUMNS)
     meta = {
         "created_at": "2025-01-31T12:00:00+00:00",
         "config_hash": "abc123",

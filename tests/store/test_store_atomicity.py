@@ -110,14 +110,15 @@ def test_process_killed_mid_save_leaves_the_last_good_run(store_path: Path, reco
         import sys, time
         import numpy as np, pandas as pd
         from sqlalchemy import Engine, event
-        from user_segmentation.store import RunStore, RunRecord
+        from user_segmentation.store import K_SCORE_COLUMNS, RunStore, RunRecord
 
         n = 20_000
         ids = [f"x{{i}}" for i in range(n)]
         record = RunRecord(
             meta={{"project": "killed"}}, quality={{}}, selection={{}}, model={{}}, timings={{}},
             k_scores=pd.DataFrame({{"k": [2], "inertia": [1.0], "silhouette": [0.5],
-                                   "davies_bouldin": [0.5], "calinski_harabasz": [9.0]}}),
+                                   "davies_bouldin": [0.5], "calinski_harabasz": [9.0]}}
+                                 ).reindex(columns=K_SCORE_COLUMNS),
             assignments=pd.DataFrame({{"customer_id": ids, "segment_id": np.zeros(n, int),
                 "secondary_segment_id": np.zeros(n, int), "distance": np.ones(n),
                 "margin": np.ones(n), "pc1": np.ones(n), "pc2": np.ones(n), "pc3": np.ones(n)}}),

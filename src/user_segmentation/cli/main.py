@@ -16,6 +16,7 @@ from user_segmentation.cli.output import (
     err_console,
     out_console,
     print_inspection,
+    print_selection,
     print_summary,
 )
 from user_segmentation.config import load_config
@@ -130,6 +131,45 @@ def run(
     with _errors(), progress.running():
         result = _run(config, progress)
     print_summary(result)
+
+
+@app.command("select-k")
+def select_k(
+    config: Annotated[Path, typer.Option("--config", "-c", help="The project file.")] = Path(
+        "segmentation.yaml"
+    ),
+    k_min: Annotated[
+        int | None, typer.Option("--k-min", min=2, help="Smallest k (default: the project's).")
+    ] = None,
+    k_max: Annotated[
+        int | None, typer.Option("--k-max", min=2, help="Largest k (default: the project's).")
+    ] = None,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Also write the evidence as an HTML chart here.")
+    ] = None,
+    quiet: Quiet = False,
+) -> None:
+    """Compare numbers of segments with every index and say how clear the choice is.
+
+    Prints one row per k (inertia, silhouette with its interval, Davies-Bouldin,
+    Calinski-Harabasz, gap, BIC, stability), the recommended k, a plausible range and a
+    confidence level. Nothing is stored: `segment run` keeps the same evidence with its run.
+    """
+    from user_segmentation.pipeline.run import choose_k, prepare
+
+    progress = StageProgress(quiet)
+    with _errors(), progress.running():
+        project = load_config(config)
+        prepared = prepare(project, progress=progress)
+        progress("select")
+        selection = choose_k(project, prepared.Z, k_min=k_min, k_max=k_max)
+    print_selection(selection)
+    if plot is not None:
+        from user_segmentation.report import k_selection_figure
+
+        figure = k_selection_figure(selection.scores, selection.recommended_k, selection.elbow_k)
+        figure.write_html(plot, include_plotlyjs=True)
+        out_console.print(f"Chart: {plot}")
 
 
 def _run(project: Path, progress: StageProgress) -> RunResult:

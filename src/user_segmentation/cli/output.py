@@ -13,6 +13,7 @@ from rich.table import Table
 from user_segmentation.detect.proposal import InspectedSource
 from user_segmentation.pipeline.run import RunResult
 from user_segmentation.report import defining_traits, format_trait
+from user_segmentation.select import KSelection
 
 #: Progress and errors go to stderr so stdout stays clean for results.
 err_console = Console(stderr=True)
@@ -125,3 +126,48 @@ def print_inspection(found: list[InspectedSource]) -> None:
             ", ".join(used),
         )
     out_console.print(table)
+
+
+#: Columns of the k-selection table: (score column, heading, format).
+_SCORE_COLUMNS = (
+    ("inertia", "inertia", "{:,.0f}"),
+    ("silhouette", "silhouette", "{:.3f}"),
+    ("davies_bouldin", "Davies-Bouldin", "{:.3f}"),
+    ("calinski_harabasz", "Calinski-Harabasz", "{:,.1f}"),
+    ("gap", "gap", "{:.3f}"),
+    ("bic", "BIC", "{:,.0f}"),
+    ("stability_jaccard", "stability", "{:.2f}"),
+)
+
+
+def print_selection(selection: KSelection) -> None:
+    """One row per k with every computed index, the recommended k marked, then the verdict."""
+    scores = selection.scores
+    shown = [c for c in _SCORE_COLUMNS if scores[c[0]].notna().any()]
+    table = Table(title="Choosing the number of segments")
+    table.add_column("k", justify="right")
+    for _, heading, _ in shown:
+        table.add_column(heading, justify="right")
+    sampled = selection.silhouette_method == "sampled"
+    for row in scores.to_dict("records"):
+        k = int(row["k"])
+        cells = []
+        for column, _, fmt in shown:
+            text = fmt.format(row[column]) if row[column] == row[column] else "—"
+            if column == "silhouette" and sampled:
+                text += f" [{row['silhouette_low']:.3f}, {row['silhouette_high']:.3f}]"
+            if selection.votes.get(column) == k:
+                text = f"[bold]{text}[/]"
+            cells.append(text)
+        marker = "▶ " if k == selection.recommended_k else ""
+        table.add_row(f"{marker}{k}", *cells)
+    out_console.print(table)
+    verdict = selection.verdict
+    span = verdict.plausible_range
+    out_console.print(
+        f"Recommended k = {selection.recommended_k} (plausible {span[0]}–{span[1]}), "
+        f"confidence {verdict.confidence}, structure {verdict.structure}."
+        + ("" if verdict.clear_structure else " No clear cluster structure."),
+        style="bold",
+    )
+    out_console.print(selection.rationale, style="dim")

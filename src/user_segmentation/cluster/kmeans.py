@@ -14,10 +14,13 @@ from user_segmentation.errors import ModelError
 logger = logging.getLogger(__name__)
 
 
-def kmeans_on_sorted(rows: SortedRows, k: int, *, random_state: int, n_init: int) -> Clustering:
+def kmeans_on_sorted(
+    rows: SortedRows, k: int, *, random_state: int, n_init: int, with_confidence: bool = True
+) -> Clustering:
     """Fit k-means on rows already validated and sorted by :func:`prepare`.
 
-    The k sweep uses this to validate and sort once for all k.
+    The k sweep uses this to validate and sort once for all k; ``with_confidence=False``
+    skips the per-customer confidence it does not need (see :func:`finish`).
 
     Examples
     --------
@@ -31,7 +34,7 @@ def kmeans_on_sorted(rows: SortedRows, k: int, *, random_state: int, n_init: int
     model = KMeans(n_clusters=k, n_init=n_init, random_state=random_state)
     raw = model.fit_predict(rows.X)
     logger.debug("k-means k=%d: %d iterations", k, model.n_iter_)
-    return finish(rows, raw, "kmeans", k)
+    return finish(rows, raw, "kmeans", k, with_confidence=with_confidence)
 
 
 def fit_kmeans(X: ArrayLike, k: int, *, random_state: int = 0, n_init: int = 10) -> Clustering:

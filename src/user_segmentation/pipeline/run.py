@@ -141,6 +141,7 @@ def prepare(config: ProjectConfig, *, progress: Progress | None = None) -> Prepa
             categorical=basis_cat,
             impute=config.features.impute,
             skew_threshold=config.features.skew_threshold,
+            skew_transform=config.features.skew_transform,
             log=tuple(config.features.log),
         ).fit(features)
         X = pre.transform(features)
@@ -182,15 +183,7 @@ def run_project(config: ProjectConfig, *, progress: Progress | None = None) -> R
     features, Z, pre, pca = p.features, p.Z, p.preprocessor, p.pca
     m = config.model
     with stage("select"):
-        selection = sweep_k(
-            Z,
-            m.k_min,
-            m.k_max,
-            random_state=config.seed,
-            silhouette_exact_max=m.silhouette_exact_max,
-            silhouette_sample_size=m.silhouette_sample_size,
-            min_segment_size=max(2, math.ceil(m.min_segment_share * len(features))),
-        )
+        selection = choose_k(config, Z)
         k = selection.recommended_k if m.k == "auto" else int(m.k)
     with stage("cluster"):
         km = fit_kmeans(Z, k, random_state=config.seed, n_init=m.n_init)
@@ -211,7 +204,7 @@ def run_project(config: ProjectConfig, *, progress: Progress | None = None) -> R
             **p.data.quality,
             "preprocessing": {
                 "dropped_features": pre.dropped_,
-                "log_scaled": [c for c, lg in zip(pre.numeric_, pre.logged_, strict=True) if lg],
+                "transformed": _transformed(pre),
             },
         },
         selection=selection.to_dict(),
@@ -234,6 +227,47 @@ def run_project(config: ProjectConfig, *, progress: Progress | None = None) -> R
     with stage("report"):
         render_report(record, report_path)
     return RunResult(record=record, run_id=run_id, store_url=store_url, report_path=report_path)
+
+
+def _transformed(pre: Preprocessor) -> dict[str, str]:
+    """Which basis columns were transformed before scaling, and how."""
+    return {
+        col: "log1p" if lam is None else f"yeo-johnson (λ={lam:.3g})"
+        for col, lg, lam in zip(pre.numeric_, pre.logged_, pre.lambdas_, strict=True)
+        if lg
+    }
+
+
+def choose_k(
+    config: ProjectConfig, Z: np.ndarray, *, k_min: int | None = None, k_max: int | None = None
+) -> KSelection:
+    """The k sweep with the project's settings (``k_min``/``k_max`` override them).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from user_segmentation.config import ProjectConfig
+    >>> crm = {"kind": "csv", "path": "crm.csv", "key": "id", "role": "attributes"}
+    >>> config = ProjectConfig.model_validate({"sources": {"crm": crm}, "model": {"gap_refs": 0}})
+    >>> Z = np.r_[np.zeros((30, 2)), np.full((30, 2), 5.0)] + np.random.default_rng(0).normal(
+    ...     scale=0.3, size=(60, 2))
+    >>> choose_k(config, Z, k_max=4).recommended_k
+    2
+    """
+    m = config.model
+    return sweep_k(
+        Z,
+        m.k_min if k_min is None else k_min,
+        m.k_max if k_max is None else k_max,
+        random_state=config.seed,
+        silhouette_exact_max=m.silhouette_exact_max,
+        silhouette_sample_size=m.silhouette_sample_size,
+        min_segment_size=max(2, math.ceil(m.min_segment_share * len(Z))),
+        gap_refs=m.gap_refs,
+        bic=m.bic,
+        stability_boots=m.stability_boots,
+        evidence_sample_size=m.evidence_sample_size,
+    )
 
 
 def _assignments(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,13 +28,39 @@ TEMPLATE = "plotly_white"
 RECOMMENDED_COLOUR = "#d62728"
 ELBOW_COLOUR = "#2ca02c"
 
-# (column, panel title, y-axis title), in panel order: row-major over the 2×2 grid.
+# (column, panel title, y-axis title, error column), in panel order: row-major over a 2-column
+# grid. The first four are always drawn; the others only when the run computed them.
 _K_PANELS = [
-    ("inertia", "Inertia (lower is better; look for the elbow)", "inertia"),
-    ("silhouette", "Silhouette (higher is better)", "silhouette"),
-    ("davies_bouldin", "Davies-Bouldin (lower is better)", "Davies-Bouldin index"),
-    ("calinski_harabasz", "Calinski-Harabasz (higher is better)", "Calinski-Harabasz index"),
+    ("inertia", "Inertia (lower is better; look for the elbow)", "inertia", None),
+    ("silhouette", "Silhouette (higher is better)", "silhouette", None),
+    ("davies_bouldin", "Davies-Bouldin (lower is better)", "Davies-Bouldin index", None),
+    (
+        "calinski_harabasz",
+        "Calinski-Harabasz (higher is better)",
+        "Calinski-Harabasz index",
+        None,
+    ),
+    ("gap", "Gap statistic ± s_k (first k with Gap(k) ≥ Gap(k+1) − s_k+1)", "gap", "gap_se"),
+    ("bic", "Gaussian-mixture BIC (lower is better)", "BIC", None),
+    (
+        "stability_jaccard",
+        "Bootstrap stability (mean Jaccard; > 0.85 highly stable)",
+        "mean Jaccard",
+        None,
+    ),
 ]
+_ALWAYS = 4
+
+
+def _finite(column: pd.Series) -> pd.Series:
+    """``column`` as floats, with NaN for anything missing or infinite (drawn as a gap)."""
+    values = pd.to_numeric(column, errors="coerce").astype(float)
+    return values.where(np.isfinite(values))
+
+
+def _points(values: pd.Series) -> list[float | None]:
+    """Plain floats for Plotly, ``None`` (a gap) where a value is missing."""
+    return [float(v) if math.isfinite(v) else None for v in values]
 
 
 def _value_at(frame: pd.DataFrame, column: str, k: int) -> float | None:
@@ -48,13 +75,16 @@ def _value_at(frame: pd.DataFrame, column: str, k: int) -> float | None:
 def k_selection_figure(
     k_scores: pd.DataFrame, recommended_k: int, elbow_k: int | None
 ) -> go.Figure:
-    """Plot the four k-selection scores against k, marking the recommended k.
+    """Plot each k-selection index against k, one panel per index, marking the recommended k.
 
     Parameters
     ----------
     k_scores
         One row per k with ``k``, ``inertia``, ``silhouette``, ``davies_bouldin`` and
-        ``calinski_harabasz`` (missing scores may be NaN and show as gaps).
+        ``calinski_harabasz`` (missing scores may be NaN and show as gaps); optionally
+        ``silhouette_low``/``silhouette_high`` (drawn as the sampled silhouette's interval),
+        ``gap``/``gap_se``, ``bic`` and ``stability_jaccard``, each drawn in a panel of its
+        own when it holds a finite value.
     recommended_k
         The k chosen; drawn as a dashed vertical line in every panel and as a ringed marker
         on each curve.
@@ -65,8 +95,9 @@ def k_selection_figure(
     Returns
     -------
     plotly.graph_objects.Figure
-        A 2×2 grid: inertia, silhouette, Davies-Bouldin, Calinski-Harabasz. The marker traces
-        are named ``"recommended k = <k>"`` and ``"elbow k = <k>"``.
+        A two-column grid: inertia, silhouette, Davies-Bouldin, Calinski-Harabasz, then gap,
+        BIC and stability when present. The marker traces are named
+        ``"recommended k = <k>"`` and ``"elbow k = <k>"``.
 
     Raises
     ------
@@ -84,23 +115,40 @@ def k_selection_figure(
     >>> [shape.x0 for shape in fig.layout.shapes]
     [3, 3, 3, 3]
     """
-    require_columns(k_scores, ["k", *(c for c, _, _ in _K_PANELS)], "k_scores")
+    require_columns(k_scores, ["k", *(p[0] for p in _K_PANELS[:_ALWAYS])], "k_scores")
     scores = k_scores.assign(k=k_scores["k"].astype(int)).sort_values("k", kind="mergesort")
     recommended_k = int(recommended_k)
+    panels = _K_PANELS[:_ALWAYS] + [
+        p for p in _K_PANELS[_ALWAYS:] if p[0] in scores and _finite(scores[p[0]]).notna().any()
+    ]
+    n_rows = math.ceil(len(panels) / 2)
     fig = make_subplots(
-        rows=2,
+        rows=n_rows,
         cols=2,
-        subplot_titles=[title for _, title, _ in _K_PANELS],
+        subplot_titles=[title for _, title, _, _ in panels],
         horizontal_spacing=0.12,
-        vertical_spacing=0.2,
+        vertical_spacing=0.4 / n_rows,
     )
-    for i, (column, _, y_title) in enumerate(_K_PANELS):
+    for i, (column, _, y_title, error_column) in enumerate(panels):
         row, col = i // 2 + 1, i % 2 + 1
-        values = pd.to_numeric(scores[column], errors="coerce").astype(float)
+        values = _finite(scores[column])
+        error_y: dict[str, Any] | None = None
+        if error_column is not None and error_column in scores:
+            error_y = {"type": "data", "array": _points(_finite(scores[error_column]))}
+        elif column == "silhouette" and {"silhouette_low", "silhouette_high"} <= set(scores):
+            low, high = _finite(scores["silhouette_low"]), _finite(scores["silhouette_high"])
+            if (high - low).fillna(0).gt(0).any():  # an interval only when sampled
+                error_y = {
+                    "type": "data",
+                    "symmetric": False,
+                    "array": _points(high - values),
+                    "arrayminus": _points(values - low),
+                }
         fig.add_trace(
             go.Scatter(
                 x=scores["k"].tolist(),
-                y=[v if math.isfinite(v) else None for v in values],
+                y=_points(values),
+                error_y=error_y,
                 mode="lines+markers",
                 name=column,
                 line={"color": "#1f77b4"},
@@ -156,9 +204,9 @@ def k_selection_figure(
         fig.update_yaxes(title_text=y_title, row=row, col=col)
     fig.update_layout(
         template=TEMPLATE,
-        height=640,
+        height=320 * n_rows,
         title={"text": f"Choosing k: recommended k = {recommended_k}"},
-        legend={"orientation": "h", "yanchor": "bottom", "y": -0.18, "x": 0},
+        legend={"orientation": "h", "yanchor": "bottom", "y": -0.36 / n_rows, "x": 0},
         margin={"t": 90},
     )
     return fig

@@ -59,7 +59,7 @@ table { border-collapse: collapse; margin: .6rem 0; font-size: .92rem; }
 th, td { border: 1px solid #ddd; padding: .3rem .6rem; text-align: left; vertical-align: top; }
 thead th { background: #f3f3f3; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-.up { color: #b2182b; } .down { color: #2166ac; }
+.up { color: #b2182b; } .down { color: #2166ac; } .warn { color: #b35806; }
 dl { display: grid; grid-template-columns: max-content auto; gap: .2rem 1rem; margin: .4rem 0; }
 dt { font-weight: 600; } dd { margin: 0; }
 details { margin: .8rem 0; } summary { cursor: pointer; color: #444; }
@@ -154,13 +154,20 @@ def _k_selection(record: RunRecord) -> str:
         verdict += f"; the inertia curve bends at k = {elbow}."
     else:
         verdict += "; the inertia curve has no clear elbow."
+    confidence = record.selection.get("confidence")
+    if confidence is not None:
+        span = record.selection.get("plausible_range") or [recommended, recommended]
+        verdict += (
+            f" Confidence: <b>{_esc(confidence)}</b>; structure: "
+            f"<b>{_esc(record.selection.get('structure'))}</b>; plausible range "
+            f"k = {_esc(span[0])}–{_esc(span[-1])}."
+        )
+        if record.selection.get("clear_structure") is False:
+            verdict += ' <b class="warn">No clear cluster structure.</b>'
     if used is not None and int(used) != recommended:
         verdict += f" This run used k = {int(used)}."
-    evidence = {
-        k: v
-        for k, v in record.selection.items()
-        if k not in {"recommended_k", "elbow_k", "rationale"}
-    }
+    shown = {"recommended_k", "elbow_k", "rationale", "confidence", "structure"}
+    evidence = {k: v for k, v in record.selection.items() if k not in shown}
     more = (
         f"<details><summary>More k-selection evidence</summary>{structure_html(evidence)}</details>"
         if evidence

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,8 @@ _NAMES = {
     "silhouette": "silhouette",
     "davies_bouldin": "Davies-Bouldin",
     "calinski_harabasz": "Calinski-Harabasz",
+    "gap": "gap statistic",
+    "bic": "mixture BIC",
 }
 
 
@@ -82,14 +84,17 @@ def recommend_k(
     scores: pd.DataFrame,
     elbow_k: int | None,
     *,
+    extra_votes: Mapping[str, int] | None = None,
     silhouette_note: str = "",
 ) -> tuple[int, dict[str, int], str]:
     """Recommend a number of segments by consensus of the criteria.
 
     Each criterion votes for the k it prefers: silhouette (highest), Davies-Bouldin (lowest),
     Calinski-Harabasz (highest) and, when Kneedle finds one, the elbow of the inertia curve.
-    The k with most votes wins; a tie goes to the k with the best mean rank across the three
-    indices, then to the smaller k (the simpler segmentation).
+    Optional further criteria (``extra_votes``: the gap statistic, the Gaussian-mixture BIC)
+    vote too; a gap vote for k = 1 ("no structure") cannot win but counts against the others'
+    agreement. The k with most votes wins; a tie goes to the k with the best mean rank across
+    the three indices, then to the smaller k (the simpler segmentation).
 
     Parameters
     ----------
@@ -98,6 +103,8 @@ def recommend_k(
         ``calinski_harabasz``.
     elbow_k : int or None
         The Kneedle elbow, or ``None`` when there is none (the elbow then does not vote).
+    extra_votes : mapping, optional
+        ``{"gap": k, "bic": k}`` — votes of criteria computed outside ``scores``.
     silhouette_note : str, default ""
         Words inserted after the silhouette value in the rationale, e.g. ``"sampled"``.
 
@@ -131,6 +138,7 @@ def recommend_k(
     for col, sense in _INDICES.items():
         values = scores[col].to_numpy(dtype=np.float64)
         votes[col] = ks[np.argmax(values) if sense == "max" else np.argmin(values)]
+    votes.update({name: int(k) for name, k in (extra_votes or {}).items()})
 
     tally = Counter(votes.values())
     most = max(tally[k] for k in ks)
@@ -165,6 +173,9 @@ def recommend_k(
         third = "Kneedle found no elbow in the inertia curve, so the elbow did not vote."
     else:
         third = f"The Kneedle elbow of the inertia curve is at k={elbow_k}."
+    for name in ("gap", "bic"):
+        if name in votes:
+            third += f" The {_NAMES[name]} prefers k={votes[name]}."
     logger.info("recommended k=%d (votes %s)", chosen, votes)
     return chosen, votes, f"{first} {second} {third}"
 

@@ -118,10 +118,7 @@ def _in_segments() -> ForeignKeyConstraint:
 k_scores = _frame_table(
     "k_scores",
     Column("k", Integer, primary_key=True, autoincrement=False),
-    Column("inertia", Float),
-    Column("silhouette", Float),
-    Column("davies_bouldin", Float),
-    Column("calinski_harabasz", Float),
+    *(Column(name, Float) for name in K_SCORE_COLUMNS[1:]),
 )
 
 segments = _frame_table(
