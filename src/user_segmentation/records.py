@@ -32,11 +32,18 @@ ASSIGNMENT_COLUMNS = [
     "secondary_segment_id",  # int, id from the secondary method (for agreement), same id space
     "distance",  # float, distance to own segment centroid in model space
     "margin",  # float, second-nearest minus nearest centroid distance (>= 0)
+    "confidence",  # float in [0, 1]: (d2 - d1) / (d2 + d1) for centroid methods
     "pc1",
     "pc2",
     "pc3",  # float, first principal components (NaN when fewer components exist)
 ]
-SEGMENT_COLUMNS = ["segment_id", "name", "size", "share"]
+SEGMENT_COLUMNS = [
+    "segment_id",
+    "name",
+    "size",
+    "share",
+    "stability",  # float, bootstrap mean Jaccard of the segment (NaN when not computed)
+]
 PROFILE_COLUMNS = [
     "segment_id",  # int, canonical segment id
     "feature",  # str, numeric feature name, or "column=level" for a categorical level

@@ -83,6 +83,7 @@ def _assignments() -> pd.DataFrame:
                     "secondary_segment_id": seg_id,
                     "distance": abs(offset),
                     "margin": 1.0 - abs(offset),
+                    "confidence": 0.5 - abs(offset) / 2,
                     "pc1": cx + offset,
                     "pc2": cy - offset,
                     "pc3": 0.0,
@@ -121,6 +122,7 @@ def make_record() -> RunRecord:
             "name": list(SEGMENT_NAMES.values()),
             "size": list(SEGMENT_SIZES.values()),
             "share": [s / total for s in SEGMENT_SIZES.values()],
+            "stability": [0.95 - 0.05 * i for i in range(len(SEGMENT_SIZES))],
         },
         columns=SEGMENT_COLUMNS,
     )
@@ -196,6 +198,7 @@ def large_record() -> RunRecord:
             "secondary_segment_id": seg,
             "distance": [abs(o) for o in offsets],
             "margin": [1 - abs(o) for o in offsets],
+            "confidence": [(1 - abs(o)) / 2 for o in offsets],
             "pc1": [CENTRES[s][0] + o for s, o in zip(seg, offsets, strict=True)],
             "pc2": [CENTRES[s][1] - o / 2 for s, o in zip(seg, offsets, strict=True)],
             "pc3": [0.0] * n,

@@ -280,3 +280,34 @@ def test_segment_labels_disambiguate_duplicates_and_blanks() -> None:
         2: "A (#2)",
         5: "segment 5",
     }
+
+
+def test_stability_figure_draws_one_bar_per_segment_and_the_readings() -> None:
+    from user_segmentation.report import stability_figure
+
+    segments = pd.DataFrame(
+        {"segment_id": [2, 1], "name": ["B", "A"], "stability": [0.5, float("nan")]}
+    )
+    fig = stability_figure(segments)
+    assert list(fig.data[0].y) == [None, 0.5]  # id order; NaN drawn as a gap
+    assert sorted(shape.y0 for shape in fig.layout.shapes) == [0.6, 0.75, 0.85]
+
+
+def test_dendrogram_figure_from_a_real_ward_tree() -> None:
+    from scipy.cluster.hierarchy import ward
+
+    from user_segmentation.cluster import dendrogram_data
+    from user_segmentation.report import dendrogram_figure
+
+    rng = np.random.default_rng(0)
+    X = np.r_[
+        rng.normal(0, 0.3, (40, 2)), rng.normal(5, 0.3, (60, 2)), rng.normal(10, 0.3, (20, 2))
+    ]
+    data = dendrogram_data(ward(X), 3, leaves=10)
+    fig = dendrogram_figure(data)
+    assert len(fig.data) == 9  # 10 leaves, 9 merges
+    assert sum(data["leaf_labels"]) == 120
+    # The cut line lies between the last three merges' heights: it crosses exactly 3 branches.
+    cut = fig.layout.shapes[0].y0
+    tops = sorted(max(ys) for ys in data["dcoord"])
+    assert tops[-3] < cut < tops[-2]

@@ -85,7 +85,7 @@ def test_report_is_self_contained(written) -> None:
     bundles = [s for s in parsed.scripts if "plotly.js v" in s[:200]]
     assert len(bundles) == 1, "plotly.js must be inlined exactly once"
     drawn = re.findall(r'Plotly\.newPlot\(\s*"([^"]+)"', "".join(parsed.scripts))
-    assert drawn == ["fig-k-selection", "fig-sizes", "fig-pca", "fig-profiles"]
+    assert drawn == ["fig-k-selection", "fig-stability", "fig-sizes", "fig-pca", "fig-profiles"]
 
 
 def test_sections_in_order(written) -> None:
@@ -148,8 +148,8 @@ def test_user_text_is_escaped(written) -> None:
     assert EVIL_ID not in page
     assert "<b>Bargain" not in page
     assert "<i>tenure" not in page
-    # Only the page's own scripts: the Plotly config, the bundle, four figures.
-    assert sum(1 for tag, _ in parsed.tags if tag == "script") == 6
+    # Only the page's own scripts: the Plotly config, the bundle, five figures.
+    assert sum(1 for tag, _ in parsed.tags if tag == "script") == 7
 
 
 def test_quality_section_renders_nested_structure(written) -> None:

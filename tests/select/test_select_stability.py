@@ -119,3 +119,22 @@ def test_bad_inputs_are_refused() -> None:
     with pytest.raises(DataQualityError, match="column 0: 1 bad values"):
         stability_sweep(bad, [2])
     assert isinstance(stability_sweep(X, [2], n_boot=2), pd.DataFrame)
+
+
+def test_reference_segments_are_assessed_in_their_own_ids() -> None:
+    X, truth = make_blobs(n_samples=600, centers=3, cluster_std=0.5, random_state=4)
+    # The planted blobs, with ids in an order k-means would not give them: still stable, and
+    # reported under the reference's own ids.
+    reference = (truth + 1) % 3
+    result = bootstrap_stability(X, 3, n_boot=10, reference=reference)
+    assert result.jaccard.shape == (3,)
+    assert np.all(result.jaccard > 0.9)
+    # Segments drawn at random are not recovered by any resampled fit.
+    noise = np.random.default_rng(0).integers(0, 3, size=len(X))
+    assert np.all(bootstrap_stability(X, 3, n_boot=10, reference=noise).jaccard < 0.5)
+
+
+def test_reference_with_wrong_length_is_refused() -> None:
+    X = np.random.default_rng(0).normal(size=(50, 2))
+    with pytest.raises(ModelError, match=r"one id in 0\.\.1 per row"):
+        bootstrap_stability(X, 2, reference=np.zeros(49, dtype=int))

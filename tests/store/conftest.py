@@ -36,6 +36,7 @@ def make_record(project: str = "demo", n_extra: int = 0) -> RunRecord:
             "secondary_segment_id": [1, 0, 0, 0, *([0] * n_extra)],
             "distance": [0.5, 0.25, 1.0, 0.125, *([0.5] * n_extra)],
             "margin": [1.5, 2.0, 0.0, 3.25, *([1.0] * n_extra)],
+            "confidence": [0.6, 0.8, 0.0, 0.9, *([0.5] * n_extra)],
             "pc1": [1.0, -1.0, 2.0, -2.0, *([-1.5] * n_extra)],
             "pc2": [0.1, 0.2, -0.3, -0.4, *([0.0] * n_extra)],
             "pc3": [NAN, 0.5, NAN, -0.5, *([0.0] * n_extra)],
@@ -47,6 +48,7 @@ def make_record(project: str = "demo", n_extra: int = 0) -> RunRecord:
             "name": ["Bargain hunters", "Loyal big spenders"],
             "size": [n - size0, size0],
             "share": [(n - size0) / n, size0 / n],
+            "stability": [0.91, NAN],
         }
     )
     # Overall standard deviations 15 (recency_days) and 225 (monetary); everyone is in the UK,

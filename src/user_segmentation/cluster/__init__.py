@@ -11,6 +11,7 @@ from user_segmentation.cluster.bisecting import fit_bisecting_kmeans
 from user_segmentation.cluster.canonical import align_to, canonical_labels
 from user_segmentation.cluster.checks import check_k, row_order, validate_matrix
 from user_segmentation.cluster.confidence import centroid_confidence, relative_margin
+from user_segmentation.cluster.dendrogram import dendrogram_data
 from user_segmentation.cluster.density import fit_hdbscan
 from user_segmentation.cluster.kmeans import fit_kmeans
 from user_segmentation.cluster.minibatch import fit_minibatch_kmeans
@@ -30,6 +31,7 @@ __all__ = [
     "centroid_confidence",
     "check_k",
     "cut_linkage",
+    "dendrogram_data",
     "fit_bisecting_kmeans",
     "fit_gaussian_mixture",
     "fit_hdbscan",

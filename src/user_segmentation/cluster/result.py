@@ -40,6 +40,11 @@ class Clustering:
         probability of the assigned segment for ``"gmm"``, HDBSCAN's membership strength for
         ``"hdbscan"`` (0 for noise). ``None`` when built by hand or when a caller that fits
         many times skipped it (``with_confidence=False``, e.g. the k sweep).
+    linkage : numpy.ndarray or None
+        For Ward: the merge tree in scipy's linkage format (over the customers when exact,
+        over the micro-clusters, weighted by size, when two-step); ``None`` otherwise.
+    leaf_sizes : numpy.ndarray or None
+        Customers in each leaf of ``linkage`` (all 1 when exact).
     membership : numpy.ndarray or None
         ``n × k`` soft membership (posterior probabilities, rows sum to 1), column ``i`` for
         segment ``i``; only ``"gmm"`` fills it.
@@ -62,6 +67,8 @@ class Clustering:
     inertia: float
     confidence: np.ndarray | None = None
     membership: np.ndarray | None = None
+    linkage: np.ndarray | None = None
+    leaf_sizes: np.ndarray | None = None
 
     @property
     def k(self) -> int:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import numpy as np
 from numpy.typing import ArrayLike
-from sklearn.cluster import AgglomerativeClustering, MiniBatchKMeans
+from scipy.cluster.hierarchy import ward
+from sklearn.cluster import MiniBatchKMeans
 
 from user_segmentation.cluster.canonical import segment_means
 from user_segmentation.cluster.result import Clustering
@@ -27,7 +29,7 @@ def fit_ward(
 ) -> Clustering:
     """Segment customers with Ward's minimum-variance hierarchical clustering.
 
-    Up to ``exact_max`` customers, exact Ward (scikit-learn's ``AgglomerativeClustering``),
+    Up to ``exact_max`` customers, exact Ward (``scipy.cluster.hierarchy.ward``),
     whose time and memory grow as n². Above, a two-step method: mini-batch k-means groups the
     customers into ``n_micro`` micro-clusters, Ward's method merges the micro-cluster
     centroids weighted by their sizes (:func:`weighted_ward_linkage`), and each customer takes
@@ -69,16 +71,24 @@ def fit_ward(
     """
     rows = prepare(X, k)
     if rows.n <= exact_max:
-        if k == 1:
-            raw = np.zeros(rows.n, dtype=np.int64)
-        else:
-            raw = AgglomerativeClustering(n_clusters=k, linkage="ward").fit(rows.X).labels_
-        return finish(rows, raw, "ward-exact", k)
-    return finish(rows, _two_step(rows, k, random_state, n_micro), "ward-two-step", k)
+        if rows.n == 1:
+            return finish(rows, np.zeros(1, dtype=np.int64), "ward-exact", k)
+        # scipy's Ward (what scikit-learn's AgglomerativeClustering runs too), kept whole so
+        # that the report can draw the dendrogram.
+        tree = ward(rows.X)
+        result = finish(rows, cut_linkage(tree, k), "ward-exact", k)
+        sizes = np.ones(rows.n, dtype=np.int64)
+    else:
+        raw, tree, sizes = _two_step(rows, k, random_state, n_micro)
+        result = finish(rows, raw, "ward-two-step", k)
+    return replace(result, linkage=tree, leaf_sizes=sizes)
 
 
-def _two_step(rows: SortedRows, k: int, random_state: int, n_micro: int) -> np.ndarray:
-    """Labels of the sorted rows from micro-clustering followed by weighted Ward."""
+def _two_step(
+    rows: SortedRows, k: int, random_state: int, n_micro: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Labels of the sorted rows from micro-clustering followed by weighted Ward, the tree over
+    the micro-clusters and their sizes."""
     if n_micro < k:
         raise ModelError(f"n_micro={n_micro} micro-clusters cannot form k={k} segments")
     n_micro = min(n_micro, rows.n_distinct)
@@ -98,4 +108,4 @@ def _two_step(rows: SortedRows, k: int, random_state: int, n_micro: int) -> np.n
     centres = segment_means(rows.X, micro, used.size)
     logger.debug("two-step Ward: %d rows in %d micro-clusters", rows.n, used.size)
     tree = weighted_ward_linkage(centres, counts)
-    return cut_linkage(tree, k)[micro]
+    return cut_linkage(tree, k)[micro], tree, counts

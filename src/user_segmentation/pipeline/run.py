@@ -23,7 +23,14 @@ import pandas as pd
 from sklearn.metrics import adjusted_rand_score
 
 from user_segmentation import __version__
-from user_segmentation.cluster import Clustering, align_to, fit_kmeans, fit_ward, nearest_two
+from user_segmentation.cluster import (
+    Clustering,
+    align_to,
+    dendrogram_data,
+    fit_kmeans,
+    fit_ward,
+    nearest_two,
+)
 from user_segmentation.config import ProjectConfig, SourceConfig
 from user_segmentation.errors import ConfigError, DataQualityError
 from user_segmentation.features.preprocess import Preprocessor
@@ -39,7 +46,7 @@ from user_segmentation.profile.profiles import profile_table, segment_table
 from user_segmentation.records import ASSIGNMENT_COLUMNS
 from user_segmentation.reduce.pca import PcaModel, fit_pca
 from user_segmentation.report import render_report
-from user_segmentation.select import KSelection, sweep_k
+from user_segmentation.select import KSelection, bootstrap_stability, sweep_k
 from user_segmentation.sources import read_source, source_fingerprint
 from user_segmentation.sources.archives import is_zip
 from user_segmentation.sources.relation import file_table
@@ -190,9 +197,10 @@ def run_project(config: ProjectConfig, *, progress: Progress | None = None) -> R
         ward = fit_ward(Z, k, random_state=config.seed, exact_max=m.ward_exact_max)
         primary, secondary = (km, ward) if m.primary == "kmeans" else (ward, km)
         agreement = float(adjusted_rand_score(primary.labels, secondary.labels))
+        stability = _segment_stability(config, Z, primary)
     segment_ids = primary.labels + 1  # ids shown to people start at 1
     with stage("profile"):
-        segments = segment_table(segment_ids)
+        segments = segment_table(segment_ids, stability=stability)
         profiles = profile_table(
             features, segment_ids, numeric=p.numeric, categorical=p.categorical
         )
@@ -213,6 +221,7 @@ def run_project(config: ProjectConfig, *, progress: Progress | None = None) -> R
             "pca": pca.to_state(),
             "centroids": primary.centroids.tolist(),
             "segment_ids": list(range(1, k + 1)),
+            "dendrogram": _dendrogram(ward, k),
         },
         timings=timings,
         k_scores=selection.scores,
@@ -227,6 +236,29 @@ def run_project(config: ProjectConfig, *, progress: Progress | None = None) -> R
     with stage("report"):
         render_report(record, report_path)
     return RunResult(record=record, run_id=run_id, store_url=store_url, report_path=report_path)
+
+
+def _segment_stability(config: ProjectConfig, Z: np.ndarray, primary: Clustering) -> list[float]:
+    """Bootstrap mean Jaccard of each of the run's segments (empty when switched off)."""
+    m = config.model
+    if m.stability_boots == 0 or primary.k < 2:
+        return []
+    result = bootstrap_stability(
+        Z,
+        primary.k,
+        n_boot=m.stability_boots,
+        random_state=config.seed,
+        sample_size=m.evidence_sample_size,
+        reference=primary.labels,
+    )
+    return [float(v) for v in result.jaccard]
+
+
+def _dendrogram(ward: Clustering, k: int) -> dict[str, Any] | None:
+    """The top of the Ward tree for the report, or None when Ward kept no tree."""
+    if ward.linkage is None or ward.linkage.shape[0] == 0:
+        return None
+    return dendrogram_data(ward.linkage, k, leaf_sizes=ward.leaf_sizes)
 
 
 def _transformed(pre: Preprocessor) -> dict[str, str]:
@@ -288,6 +320,7 @@ def _assignments(
             "secondary_segment_id": secondary_ids.astype("int64"),
             "distance": distance,
             "margin": margin,
+            "confidence": primary.confidence,
             "pc1": pcs[:, 0],
             "pc2": pcs[:, 1],
             "pc3": pcs[:, 2],

@@ -18,15 +18,22 @@ from user_segmentation.errors import SchemaError
 from user_segmentation.records import PROFILE_COLUMNS, SEGMENT_COLUMNS
 
 
-def segment_table(segment_ids: np.ndarray, names: dict[int, str] | None = None) -> pd.DataFrame:
-    """One row per segment: id, name, size and share of the customer base.
+def segment_table(
+    segment_ids: np.ndarray,
+    names: dict[int, str] | None = None,
+    stability: Sequence[float] = (),
+) -> pd.DataFrame:
+    """One row per segment: id, name, size, share of the customer base and stability.
+
+    ``stability`` holds each segment's bootstrap mean Jaccard in segment-id order (NaN when
+    empty, i.e. not computed).
 
     Examples
     --------
-    >>> segment_table(np.array([1, 1, 2]))
-       segment_id       name  size     share
-    0           1  Segment 1     2  0.666667
-    1           2  Segment 2     1  0.333333
+    >>> segment_table(np.array([1, 1, 2]), stability=[0.9, 0.7])
+       segment_id       name  size     share  stability
+    0           1  Segment 1     2  0.666667        0.9
+    1           2  Segment 2     1  0.333333        0.7
     """
     ids, sizes = np.unique(segment_ids, return_counts=True)
     names = names or {}
@@ -36,6 +43,7 @@ def segment_table(segment_ids: np.ndarray, names: dict[int, str] | None = None) 
             "name": [names.get(int(i), f"Segment {int(i)}") for i in ids],
             "size": sizes.astype("int64"),
             "share": sizes / sizes.sum(),
+            "stability": np.asarray(stability, dtype=np.float64) if len(stability) else np.nan,
         }
     )[SEGMENT_COLUMNS]
 

@@ -4,10 +4,12 @@ Everything here reads a :class:`~user_segmentation.records.RunRecord` and nothin
 """
 
 from user_segmentation.report.figures import (
+    dendrogram_figure,
     k_selection_figure,
     pca_scatter_figure,
     profile_heatmap_figure,
     segment_sizes_figure,
+    stability_figure,
     stratified_sample,
 )
 from user_segmentation.report.html import render_report, report_html
@@ -15,6 +17,7 @@ from user_segmentation.report.traits import defining_traits, format_std_diff, fo
 
 __all__ = [
     "defining_traits",
+    "dendrogram_figure",
     "format_std_diff",
     "format_trait",
     "k_selection_figure",
@@ -23,5 +26,6 @@ __all__ = [
     "render_report",
     "report_html",
     "segment_sizes_figure",
+    "stability_figure",
     "stratified_sample",
 ]

@@ -427,6 +427,118 @@ def segment_sizes_figure(segments: pd.DataFrame) -> go.Figure:
     return fig
 
 
+def stability_figure(segments: pd.DataFrame) -> go.Figure:
+    """Bar chart of each segment's bootstrap stability, with Hennig's reading marked.
+
+    Parameters
+    ----------
+    segments
+        One row per segment with ``segment_id``, ``name`` and ``stability`` (bootstrap mean
+        Jaccard; NaN when not computed).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One bar per segment and dotted lines at 0.6 (below: the segment dissolves), 0.75
+        (stable) and 0.85 (highly stable).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"segment_id": [1, 2], "name": ["A", "B"], "stability": [0.9, 0.5]})
+    >>> list(stability_figure(s).data[0].y)
+    [0.9, 0.5]
+    """
+    require_columns(segments, ["segment_id", "name", "stability"], "segments")
+    ordered = segments.sort_values("segment_id", kind="mergesort")
+    labels = segment_labels(ordered)
+    colours = segment_colours(labels)
+    ids = [int(s) for s in ordered["segment_id"]]
+    fig = go.Figure(
+        go.Bar(
+            x=[plotly_text(labels[s]) for s in ids],
+            y=_points(_finite(ordered["stability"])),
+            marker={"color": [colours[s] for s in ids]},
+            hovertemplate="%{x}<br>mean Jaccard %{y:.2f}<extra></extra>",
+            name="stability",
+        )
+    )
+    for level, text in ((0.6, "dissolves below"), (0.75, "stable"), (0.85, "highly stable")):
+        fig.add_hline(
+            y=level,
+            line={"dash": "dot", "color": "#888", "width": 1},
+            annotation_text=f"{level} {text}",
+            annotation_position="top left",
+        )
+    fig.update_layout(
+        template=TEMPLATE,
+        height=380,
+        title={"text": "Segment stability under resampling (bootstrap mean Jaccard)"},
+        xaxis_title="segment",
+        yaxis={"title": "mean Jaccard", "range": [0, 1.05]},
+        showlegend=False,
+    )
+    fig.update_xaxes(type="category")
+    return fig
+
+
+def dendrogram_figure(data: dict[str, Any]) -> go.Figure:
+    """The top of the Ward tree, with the cut that gives the run's k segments.
+
+    Parameters
+    ----------
+    data
+        What :func:`~user_segmentation.cluster.dendrogram_data` returns: ``icoord``,
+        ``dcoord``, ``leaf_labels``, ``cut_height`` and ``k``.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One line trace per merge, a dashed line at the cut, leaves labelled with their
+        number of customers.
+
+    Examples
+    --------
+    >>> data = {"icoord": [[5, 5, 15, 15]], "dcoord": [[0, 2, 2, 0]], "leaf_labels": [3, 4],
+    ...         "cut_height": 1.0, "k": 2}
+    >>> fig = dendrogram_figure(data)
+    >>> len(fig.data), fig.layout.shapes[0].y0
+    (1, 1.0)
+    """
+    fig = go.Figure()
+    for xs, ys in zip(data["icoord"], data["dcoord"], strict=True):
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                line={"color": "#4c72b0", "width": 1.5},
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
+    fig.add_hline(
+        y=float(data["cut_height"]),
+        line={"dash": "dash", "color": RECOMMENDED_COLOUR, "width": 1.5},
+        annotation_text=f"cut: k = {int(data['k'])} segments",
+        annotation_position="top right",
+    )
+    leaves = data["leaf_labels"]
+    fig.update_layout(
+        template=TEMPLATE,
+        height=420,
+        title={"text": f"Ward dendrogram (top {len(leaves)} clusters)"},
+        xaxis={
+            "tickmode": "array",
+            "tickvals": [5 + 10 * i for i in range(len(leaves))],
+            "ticktext": [f"{n:,}" for n in leaves],
+            "title": "customers in each cluster",
+        },
+        yaxis_title="merge height (Ward)",
+    )
+    return fig
+
+
 #: The heatmap's colour range never extends past this many standard deviations either side:
 #: beyond it a difference is plainly large, and one extreme cell must not wash out the rest.
 HEATMAP_STD_CAP = 2.5

@@ -19,10 +19,12 @@ from plotly.offline import get_plotlyjs
 from user_segmentation.records import RunRecord
 from user_segmentation.report.atomic import write_text_atomic
 from user_segmentation.report.figures import (
+    dendrogram_figure,
     k_selection_figure,
     pca_scatter_figure,
     profile_heatmap_figure,
     segment_sizes_figure,
+    stability_figure,
 )
 from user_segmentation.report.labels import segment_labels
 from user_segmentation.report.structure import format_scalar
@@ -174,9 +176,15 @@ def _k_selection(record: RunRecord) -> str:
         else ""
     )
     fig = k_selection_figure(record.k_scores, recommended, elbow)
+    extra = ""
+    if "stability" in record.segments and record.segments["stability"].notna().any():
+        extra += _figure_div(stability_figure(record.segments), "fig-stability")
+    tree = record.model.get("dendrogram")
+    if tree:
+        extra += _figure_div(dendrogram_figure(tree), "fig-dendrogram")
     return (
         f"<p>{verdict}</p>{_rationale_html(record.selection.get('rationale'))}{more}"
-        f"{_figure_div(fig, 'fig-k-selection')}"
+        f"{_figure_div(fig, 'fig-k-selection')}{extra}"
     )
 
 

@@ -105,6 +105,7 @@ def bootstrap_stability(
     random_state: int = 0,
     sample_size: int = 5000,
     n_init: int = 1,
+    reference: ArrayLike | None = None,
 ) -> Stability:
     """Bootstrap stability of the k-means segments, per segment and overall.
 
@@ -137,6 +138,10 @@ def bootstrap_stability(
         Largest number of rows used.
     n_init : int, default 1
         k-means initialisations per fit.
+    reference : array-like of shape (n,), optional
+        Segments to assess instead of a k-means fit on the sample: ids ``0..k-1`` of every
+        input row (e.g. a finished run's segments, whatever method made them). The resamples
+        are still clustered with k-means, the reference segments are matched against them.
 
     Returns
     -------
@@ -166,7 +171,19 @@ def bootstrap_stability(
     _check_counts(n_boot, n_init)
     rows = canonical_sample(X, sample_size, random_state=random_state)
     (k,) = k_values([k], smallest=2, n_distinct=rows.n_distinct, what="bootstrap stability")
-    return _stability(rows, k, n_boot=n_boot, random_state=random_state, n_init=n_init)
+    original = None
+    if reference is not None:
+        labels = np.asarray(reference)
+        n_input = X.n if isinstance(X, SortedRows) else len(np.asarray(X))
+        if labels.shape != (n_input,) or labels.min() < 0 or labels.max() >= k:
+            raise ModelError(
+                f"bootstrap stability: reference must hold one id in 0..{k - 1} per row "
+                f"({n_input} rows), got shape {labels.shape}"
+            )
+        original = labels[rows.order].astype(np.int64)
+    return _stability(
+        rows, k, n_boot=n_boot, random_state=random_state, n_init=n_init, original=original
+    )
 
 
 def stability_sweep(
@@ -246,7 +263,13 @@ def _check_counts(n_boot: int, n_init: int) -> None:
 
 
 def _stability(
-    rows: SortedRows, k: int, *, n_boot: int, random_state: int, n_init: int
+    rows: SortedRows,
+    k: int,
+    *,
+    n_boot: int,
+    random_state: int,
+    n_init: int,
+    original: np.ndarray | None = None,
 ) -> Stability:
     """Bootstrap stability of k-means on ``rows`` (already sampled and canonically sorted)."""
     # Fitted as rows numbered 0..m-1 in their sorted order, so the canonical labels come back
@@ -258,16 +281,25 @@ def _stability(
     # took 0.05 s on one thread but 0.7 s on two while another process kept a core busy (the
     # two threads wait on each other at every Lloyd step).
     with threadpool_limits(limits=1):
-        return _bootstrap(local, k, n_boot=n_boot, random_state=random_state, n_init=n_init)
+        return _bootstrap(
+            local, k, n_boot=n_boot, random_state=random_state, n_init=n_init, original=original
+        )
 
 
 def _bootstrap(
-    rows: SortedRows, k: int, *, n_boot: int, random_state: int, n_init: int
+    rows: SortedRows,
+    k: int,
+    *,
+    n_boot: int,
+    random_state: int,
+    n_init: int,
+    original: np.ndarray | None = None,
 ) -> Stability:
     """The clusterboot loop on sorted rows whose ``order`` is ``0..m-1``."""
     data = rows.X
     m = rows.n
-    original = kmeans_on_sorted(rows, k, random_state=random_state, n_init=n_init).labels
+    if original is None:
+        original = kmeans_on_sorted(rows, k, random_state=random_state, n_init=n_init).labels
     # A separate stream from the sample's (seeded by random_state alone).
     rng = np.random.default_rng([random_state, 2])
     jaccard = np.zeros((n_boot, k))

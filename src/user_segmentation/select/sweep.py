@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -55,9 +55,6 @@ class KSelection:
         The k actually compared, ``(first, last)``.
     gap_at_1 : dict or None
         ``{"gap": ..., "gap_se": ...}`` at k = 1, which the gap rule compares with k = 2.
-    segment_stability : list of float
-        Bootstrap mean Jaccard of each segment at the recommended k (canonical segment order),
-        empty when stability was not computed.
 
     Examples
     --------
@@ -78,7 +75,6 @@ class KSelection:
     silhouette_sample_size: int | None
     k_range: tuple[int, int]
     gap_at_1: dict[str, float] | None = None
-    segment_stability: list[float] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The verdict as JSON-serialisable data (everything but ``scores``).
@@ -89,8 +85,8 @@ class KSelection:
         >>> X, _ = make_blobs(n_samples=300, centers=3, n_features=2, random_state=1)
         >>> sorted(sweep_k(X, 2, 4).to_dict())  # doctest: +NORMALIZE_WHITESPACE
         ['clear_structure', 'confidence', 'elbow_k', 'gap_at_1', 'k_range', 'plausible_range',
-         'rationale', 'recommended_k', 'segment_stability', 'silhouette_method',
-         'silhouette_sample_size', 'structure', 'votes']
+         'rationale', 'recommended_k', 'silhouette_method', 'silhouette_sample_size',
+         'structure', 'votes']
         """
         return {
             "recommended_k": self.recommended_k,
@@ -105,7 +101,6 @@ class KSelection:
             "silhouette_sample_size": self.silhouette_sample_size,
             "k_range": list(self.k_range),
             "gap_at_1": self.gap_at_1,
-            "segment_stability": list(self.segment_stability),
         }
 
 
@@ -292,7 +287,6 @@ def sweep_k(
         silhouette_sample_size=sil.sample_size,
         k_range=(lo, hi),
         gap_at_1=gap_at_1,
-        segment_stability=boots[recommended].jaccard.tolist() if boots else [],
     )
 
 

@@ -127,6 +127,7 @@ segments = _frame_table(
     Column("name", String),
     Column("size", Integer, nullable=False),
     Column("share", Float),
+    Column("stability", Float),
 )
 
 assignments = _frame_table(
@@ -137,6 +138,7 @@ assignments = _frame_table(
     Column("secondary_segment_id", Integer),
     Column("distance", Float),
     Column("margin", Float),
+    Column("confidence", Float),
     Column("pc1", Float),
     Column("pc2", Float),
     Column("pc3", Float),
