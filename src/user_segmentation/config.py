@@ -249,6 +249,19 @@ class StoreConfig(_Strict):
     url: str = "segmentation.db"
 
 
+class ProfileConfig(_Strict):
+    """How segments are described."""
+
+    names: dict[int, str] = Field(
+        default_factory=dict,
+        description="your own segment names by id; they replace generated ones",
+    )
+    playbook: str | None = Field(
+        default=None,
+        description="YAML file of 'segment name: action' lines extending the built-in playbook",
+    )
+
+
 class ReportConfig(_Strict):
     """Where the HTML report is written."""
 
@@ -268,6 +281,7 @@ class ProjectConfig(_Strict):
     features: FeaturesConfig = Field(default_factory=FeaturesConfig)
     reduce: ReduceConfig = Field(default_factory=ReduceConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)
+    profile: ProfileConfig = Field(default_factory=ProfileConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
     _base_dir: Path = PrivateAttr(default=Path("."))

@@ -43,6 +43,10 @@ SEGMENT_COLUMNS = [
     "size",
     "share",
     "stability",  # float, bootstrap mean Jaccard of the segment (NaN when not computed)
+    "rule",  # str, a short rule that picks the segment out ("" when not described)
+    "rule_precision",  # float, share of customers matching the rule who are in the segment
+    "rule_recall",  # float, share of the segment matching the rule
+    "action",  # str, suggested marketing action from the playbook
 ]
 PROFILE_COLUMNS = [
     "segment_id",  # int, canonical segment id

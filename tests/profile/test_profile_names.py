@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from user_segmentation.demo.personas import PERSONA_NAMES
 from user_segmentation.errors import ConfigError, SchemaError
 from user_segmentation.profile.names import (
     RFM_GRID,
@@ -228,28 +229,6 @@ def test_apply_user_names() -> None:
         apply_user_names(names, {1: " "})
     with pytest.raises(ConfigError, match=r"segments \[1, 3\] would all be called"):
         apply_user_names(names, {3: "champions"})
-
-
-# Which names count as a match for each planted persona. The grid only sees recency,
-# frequency and spend, relative to this base, so the mapping follows what the persona does:
-# - champions, loyal regulars and new customers have their own grid names; a new customer
-#   who is not among the very most recent is "Promising" (R 4, FM 1);
-# - bargain hunters buy often and recently but cheaply: "Potential loyalist" or "Loyal";
-# - big-ticket occasionals buy rarely but big: "Loyal", "Potential loyalist" or
-#   "Need attention" (a middling recency in a base where most buy monthly);
-# - at-risk customers have lapsed: "At risk", "About to sleep", "Can't lose them", or
-#   "Hibernating", the grid's name for lapsed customers of middling value (the demo's
-#   at-risk persona orders six €50 baskets a year, not a top spender);
-# - browsers have (almost) never bought: "Lost" or "Hibernating".
-PERSONA_NAMES = {
-    "champions": {"Champions"},
-    "loyal_regulars": {"Loyal"},
-    "new_customers": {"New", "Promising"},
-    "bargain_hunters": {"Potential loyalist", "Loyal"},
-    "big_ticket_occasionals": {"Loyal", "Potential loyalist", "Need attention"},
-    "at_risk": {"At risk", "About to sleep", "Can't lose them", "Hibernating"},
-    "browsers": {"Lost", "Hibernating"},
-}
 
 
 @pytest.mark.slow

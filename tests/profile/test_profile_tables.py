@@ -81,9 +81,29 @@ def test_segment_table_sizes_shares_and_default_names() -> None:
     assert table["size"].dtype == np.int64
 
 
-def test_segment_table_uses_given_names_and_falls_back_for_others() -> None:
-    table = segment_table(np.array([1, 1, 2]), names={2: "Loyal", 9: "unused"})
-    assert table["name"].tolist() == ["Segment 1", "Loyal"]
+def test_segment_table_takes_names_rules_and_actions_from_the_descriptions() -> None:
+    described = pd.DataFrame(
+        {
+            "segment_id": [2, 1],
+            "name": ["Loyal", "New"],
+            "rule": ["frequency ≥ 12", "recency_days ≤ 30"],
+            "rule_precision": [0.9, 0.85],
+            "rule_recall": [0.7, 0.6],
+            "action": ["Reward", "Onboard"],
+        }
+    )
+    table = segment_table(np.array([1, 1, 2]), described, stability=[0.9, 0.8])
+    assert list(table.columns) == SEGMENT_COLUMNS
+    assert table["name"].tolist() == ["New", "Loyal"]  # matched by id, not position
+    assert table["rule_precision"].tolist() == [0.85, 0.9]
+    assert table["action"].tolist() == ["Onboard", "Reward"]
+
+
+def test_segment_table_without_descriptions_says_segment_n() -> None:
+    table = segment_table(np.array([1, 1, 2]))
+    assert table["name"].tolist() == ["Segment 1", "Segment 2"]
+    assert table["rule"].tolist() == ["", ""]
+    assert table["stability"].isna().all()
 
 
 # --- profile_table: shape and order --------------------------------------------------------

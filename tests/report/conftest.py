@@ -123,6 +123,10 @@ def make_record() -> RunRecord:
             "size": list(SEGMENT_SIZES.values()),
             "share": [s / total for s in SEGMENT_SIZES.values()],
             "stability": [0.95 - 0.05 * i for i in range(len(SEGMENT_SIZES))],
+            "rule": [f"recency_days ≤ {10 * (i + 1)}" for i in range(len(SEGMENT_SIZES))],
+            "rule_precision": [0.9] * len(SEGMENT_SIZES),
+            "rule_recall": [0.8] * len(SEGMENT_SIZES),
+            "action": ["Win-back offer <now>"] * len(SEGMENT_SIZES),
         },
         columns=SEGMENT_COLUMNS,
     )

@@ -125,16 +125,19 @@ def test_segments_table(written) -> None:
     # One "|"-separated line per row, tags removed, entities left as written.
     plain = [re.sub(r"<[^>]+>", "", re.sub(r"</td><td[^>]*>", "|", r)) for r in rows]
     assert len(plain) == 3
+    described = "|recency_days ≤ {} (precision 90%, recall 80%)|Win-back offer &lt;now&gt;"
     assert plain[0] == (
         "0|Loyal big spenders|12|40.0%|frequency +2.0 sd, monetary +2.0 sd, "
-        "&lt;i&gt;tenure&lt;/i&gt; +1.0 sd"
+        "&lt;i&gt;tenure&lt;/i&gt; +1.0 sd" + described.format(10)
     )
     assert plain[1] == (
         "1|&lt;b&gt;Bargain&lt;/b&gt; &amp; hunters|10|33.3%|"
         "&lt;i&gt;tenure&lt;/i&gt; −2.0 sd, monetary −1.0 sd, frequency −0.4 sd"
+        + described.format(20)
     )
     assert plain[2] == (
         "2|Dormant|8|26.7%|frequency −1.8 sd, recency_days +1.4 sd, monetary −1.4 sd"
+        + described.format(30)
     )
     # Above the average customer in red ("up"), below in blue ("down").
     classes = re.findall(r'<span class="(up|down)">', table)

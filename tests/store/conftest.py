@@ -49,6 +49,10 @@ def make_record(project: str = "demo", n_extra: int = 0) -> RunRecord:
             "size": [n - size0, size0],
             "share": [(n - size0) / n, size0 / n],
             "stability": [0.91, NAN],
+            "rule": ["monetary ≤ 200", ""],
+            "rule_precision": [0.95, NAN],
+            "rule_recall": [0.9, NAN],
+            "action": ["Cross-sell", ""],
         }
     )
     # Overall standard deviations 15 (recency_days) and 225 (monetary); everyone is in the UK,

@@ -124,7 +124,9 @@ def test_process_killed_mid_save_leaves_the_last_good_run(store_path: Path, reco
                 "margin": np.ones(n), "confidence": np.ones(n), "pc1": np.ones(n),
                 "pc2": np.ones(n), "pc3": np.ones(n)}}),
             segments=pd.DataFrame({{"segment_id": [0], "name": ["all"], "size": [n],
-                                   "share": [1.0], "stability": [1.0]}}),
+                                   "share": [1.0], "stability": [1.0], "rule": [""],
+                                   "rule_precision": [1.0], "rule_recall": [1.0],
+                                   "action": [""]}}),
             profiles=pd.DataFrame({{"segment_id": [0], "feature": ["f"], "mean": [1.0],
                 "median": [1.0], "overall_mean": [1.0], "lift": [1.0], "std_diff": [0.0]}}),
         )

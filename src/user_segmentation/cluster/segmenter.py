@@ -289,7 +289,8 @@ class Segmenter(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin,
             )
         except SegmentationError:
             raise
-        except (TypeError, ValueError) as exc:
-            # Same message, but one of the project's errors (still a ValueError).
+        except ValueError as exc:
+            # Same message, but one of the project's errors (still a ValueError). A TypeError
+            # (values that are not numbers at all, e.g. dicts) stays what scikit-learn raised.
             raise DataQualityError(str(exc)) from exc
         return validate_matrix(arr)

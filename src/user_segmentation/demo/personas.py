@@ -209,3 +209,25 @@ PERSONAS: tuple[Persona, ...] = (
         category_weights=(0.35, 0.15, 0.2, 0.2, 0.1, 0.0),
     ),
 )
+
+# Which RFM segment names fit each persona's intent, for checking generated names. The RFM grid
+# sees only recency, frequency and spend relative to this base, so the mapping follows what each
+# persona does:
+# - champions, loyal regulars and new customers have their own grid names; a new customer
+#   who is not among the very most recent is "Promising" (R 4, FM 1);
+# - bargain hunters buy often and recently but cheaply: "Potential loyalist" or "Loyal";
+# - big-ticket occasionals buy rarely but big: "Loyal", "Potential loyalist" or
+#   "Need attention" (a middling recency in a base where most buy monthly);
+# - at-risk customers have lapsed: "At risk", "About to sleep", "Can't lose them", or
+#   "Hibernating", the grid's name for lapsed customers of middling value (the demo's
+#   at-risk persona orders six €50 baskets a year, not a top spender);
+# - browsers have (almost) never bought: "Lost" or "Hibernating".
+PERSONA_NAMES: dict[str, frozenset[str]] = {
+    "champions": frozenset({"Champions"}),
+    "loyal_regulars": frozenset({"Loyal"}),
+    "new_customers": frozenset({"New", "Promising"}),
+    "bargain_hunters": frozenset({"Potential loyalist", "Loyal"}),
+    "big_ticket_occasionals": frozenset({"Loyal", "Potential loyalist", "Need attention"}),
+    "at_risk": frozenset({"At risk", "About to sleep", "Can't lose them", "Hibernating"}),
+    "browsers": frozenset({"Lost", "Hibernating"}),
+}

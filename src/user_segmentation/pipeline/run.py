@@ -42,6 +42,8 @@ from user_segmentation.features.transactions import (
 )
 from user_segmentation.integrate.combine import CUSTOMER_ID, Integrated, SourceTable, integrate
 from user_segmentation.integrate.rules import ExcludeRule
+from user_segmentation.profile.describe import describe_segments
+from user_segmentation.profile.playbook import load_playbook
 from user_segmentation.profile.profiles import profile_table, segment_table
 from user_segmentation.records import ASSIGNMENT_COLUMNS
 from user_segmentation.reduce.pca import PcaModel, fit_pca
@@ -200,7 +202,18 @@ def run_project(config: ProjectConfig, *, progress: Progress | None = None) -> R
         stability = _segment_stability(config, Z, primary)
     segment_ids = primary.labels + 1  # ids shown to people start at 1
     with stage("profile"):
-        segments = segment_table(segment_ids, stability=stability)
+        descriptions = describe_segments(
+            features,
+            segment_ids,
+            numeric=pre.numeric_,
+            categorical=pre.categorical_,
+            playbook=load_playbook(
+                None if config.profile.playbook is None else config.resolve(config.profile.playbook)
+            ),
+            user_names=config.profile.names,
+            random_state=config.seed,
+        )
+        segments = segment_table(segment_ids, descriptions, stability=stability)
         profiles = profile_table(
             features, segment_ids, numeric=p.numeric, categorical=p.categorical
         )

@@ -20,32 +20,41 @@ from user_segmentation.records import PROFILE_COLUMNS, SEGMENT_COLUMNS
 
 def segment_table(
     segment_ids: np.ndarray,
-    names: dict[int, str] | None = None,
+    descriptions: pd.DataFrame | None = None,
     stability: Sequence[float] = (),
 ) -> pd.DataFrame:
-    """One row per segment: id, name, size, share of the customer base and stability.
+    """One row per segment: id, name, size, share, stability, rule and action.
 
-    ``stability`` holds each segment's bootstrap mean Jaccard in segment-id order (NaN when
-    empty, i.e. not computed).
+    ``descriptions`` is :func:`~user_segmentation.profile.describe.describe_segments`'s table
+    (without it: "Segment <id>", no rule, no action); ``stability`` holds each segment's
+    bootstrap mean Jaccard in segment-id order (NaN when empty, i.e. not computed).
 
     Examples
     --------
-    >>> segment_table(np.array([1, 1, 2]), stability=[0.9, 0.7])
-       segment_id       name  size     share  stability
-    0           1  Segment 1     2  0.666667        0.9
-    1           2  Segment 2     1  0.333333        0.7
+    >>> segment_table(np.array([1, 1, 2]), stability=[0.9, 0.7])[["name", "size", "stability"]]
+            name  size  stability
+    0  Segment 1     2        0.9
+    1  Segment 2     1        0.7
     """
     ids, sizes = np.unique(segment_ids, return_counts=True)
-    names = names or {}
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "segment_id": ids.astype("int64"),
-            "name": [names.get(int(i), f"Segment {int(i)}") for i in ids],
+            "name": [f"Segment {int(i)}" for i in ids],
             "size": sizes.astype("int64"),
             "share": sizes / sizes.sum(),
             "stability": np.asarray(stability, dtype=np.float64) if len(stability) else np.nan,
+            "rule": "",
+            "rule_precision": np.nan,
+            "rule_recall": np.nan,
+            "action": "",
         }
-    )[SEGMENT_COLUMNS]
+    )
+    if descriptions is not None:
+        described = descriptions.set_index("segment_id").reindex(table["segment_id"])
+        for column in ("name", "rule", "rule_precision", "rule_recall", "action"):
+            table[column] = described[column].to_numpy()
+    return table[SEGMENT_COLUMNS]
 
 
 def _wide_features(

@@ -61,7 +61,7 @@ table { border-collapse: collapse; margin: .6rem 0; font-size: .92rem; }
 th, td { border: 1px solid #ddd; padding: .3rem .6rem; text-align: left; vertical-align: top; }
 thead th { background: #f3f3f3; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-.up { color: #b2182b; } .down { color: #2166ac; } .warn { color: #b35806; }
+.up { color: #b2182b; } .down { color: #2166ac; } .warn { color: #b35806; } .dim { color: #777; }
 dl { display: grid; grid-template-columns: max-content auto; gap: .2rem 1rem; margin: .4rem 0; }
 dt { font-weight: 600; } dd { margin: 0; }
 details { margin: .8rem 0; } summary { cursor: pointer; color: #444; }
@@ -194,10 +194,9 @@ def _segments_table(record: RunRecord) -> str:
     labels = segment_labels(segments)
     traits = defining_traits(record.profiles, n=3)
     rows = []
-    for seg_id, size, share in zip(
-        segments["segment_id"], segments["size"], segments["share"], strict=True
-    ):
-        seg = int(seg_id)
+    described = "rule" in segments and segments["rule"].fillna("").astype(str).str.len().gt(0).any()
+    for row in segments.to_dict("records"):
+        seg, size, share = int(row["segment_id"]), row["size"], row["share"]
         trait_html = ", ".join(
             f'<span class="{"up" if std_diff > 0 else "down"}">'
             f"{_esc(format_trait(feature, std_diff))}</span>"
@@ -207,19 +206,34 @@ def _segments_table(record: RunRecord) -> str:
         size_text = f"{int(size_num):,}" if size_num is not None else "—"
         share_num = _num(share)
         share_text = f"{share_num:.1%}" if share_num is not None else "—"
+        extra = ""
+        if described:
+            precision, recall = _num(row.get("rule_precision")), _num(row.get("rule_recall"))
+            measured = (
+                f' <span class="dim">(precision {precision:.0%}, recall {recall:.0%})</span>'
+                if precision is not None and recall is not None
+                else ""
+            )
+            extra = (
+                f"<td>{_esc(row.get('rule') or '—')}{measured}</td>"
+                f"<td>{_esc(row.get('action') or '—')}</td>"
+            )
         rows.append(
             f'<tr><td class="num">{seg}</td><td>{_esc(labels[seg])}</td>'
             f'<td class="num">{size_text}</td>'
-            f'<td class="num">{share_text}</td><td>{trait_html or "—"}</td></tr>'
+            f'<td class="num">{share_text}</td><td>{trait_html or "—"}</td>{extra}</tr>'
         )
+    heads = "<th>rule</th><th>suggested action</th>" if described else ""
     return (
         "<p>Defining traits are the three features whose segment mean departs most from the "
         "overall mean, measured in standard deviations of the whole customer base "
         "(standardised difference = (segment mean − overall mean) ÷ overall standard "
         "deviation): “+1.8 sd” is well above the average customer, “−1.2 sd” below. "
-        "Constant features are left out.</p>"
+        "Constant features are left out. A rule is the shortest description a shallow decision "
+        "tree finds for the segment; its precision is the share of customers matching it who "
+        "are in the segment, its recall the share of the segment it matches.</p>"
         '<table class="segments"><thead><tr><th>id</th><th>name</th><th>customers</th>'
-        "<th>share</th><th>defining traits</th></tr></thead>"
+        f"<th>share</th><th>defining traits</th>{heads}</tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
 

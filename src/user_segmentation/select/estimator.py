@@ -92,7 +92,7 @@ class KSelector(BaseEstimator):
         bic: bool = True,
         stability_boots: int = 10,
         evidence_sample_size: int = 5_000,
-        fit_max: int = 100_000,
+        fit_max: int = 50_000,
     ) -> None:
         self.k_min = k_min
         self.k_max = k_max

@@ -118,7 +118,7 @@ def sweep_k(
     bic: bool = True,
     stability_boots: int = 10,
     evidence_sample_size: int = 5_000,
-    fit_max: int = 100_000,
+    fit_max: int = 50_000,
 ) -> KSelection:
     """Fit k-means for each k, gather every index, recommend k and grade the recommendation.
 
@@ -126,8 +126,8 @@ def sweep_k(
     every k) gives the inertia, and scikit-learn's Davies-Bouldin and Calinski-Harabasz
     indices are computed on all rows. Above ``fit_max`` rows, k-means is fitted on a seeded
     sample of ``fit_max`` rows and every row is then assigned to its nearest centre, so the
-    indices still describe all customers while the fits stay bounded (100,000 rows place the
-    centres of a segment of 1% of customers on about 1,000 members). The silhouette is exact
+    indices still describe all customers while the fits stay bounded (50,000 rows place the
+    centres of a segment of 1% of customers on about 500 members). The silhouette is exact
     up to ``silhouette_exact_max`` rows and otherwise computed on one seeded sample shared by
     every k, with a 95% interval.
     The gap statistic, the Gaussian-mixture BIC and bootstrap stability refit many models, so
@@ -160,7 +160,7 @@ def sweep_k(
         Bootstrap resamples per k for stability; 0 skips it.
     evidence_sample_size : int, default 5_000
         Rows used by the gap statistic, BIC and stability.
-    fit_max : int, default 100_000
+    fit_max : int, default 50_000
         Largest number of rows k-means is fitted on in the sweep.
 
     Returns

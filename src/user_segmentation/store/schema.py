@@ -128,6 +128,10 @@ segments = _frame_table(
     Column("size", Integer, nullable=False),
     Column("share", Float),
     Column("stability", Float),
+    Column("rule", Text),
+    Column("rule_precision", Float),
+    Column("rule_recall", Float),
+    Column("action", Text),
 )
 
 assignments = _frame_table(
