@@ -186,6 +186,7 @@ def run_project(config: ProjectConfig, *, progress: Progress | None = None) -> R
     RunResult
         The stored record, its run id, the store URL and the report path.
     """
+    _check_existing_store(config.store_url())
     p = prepare(config, progress=progress)
     timings = p.timings
     stage = _Stages(progress, timings)
@@ -249,6 +250,14 @@ def run_project(config: ProjectConfig, *, progress: Progress | None = None) -> R
     with stage("report"):
         render_report(record, report_path)
     return RunResult(record=record, run_id=run_id, store_url=store_url, report_path=report_path)
+
+
+def _check_existing_store(url: str) -> None:
+    """Refuse an existing SQLite store this version cannot write to before any work is done
+    (a new store is only created once the run has succeeded)."""
+    if url.startswith("sqlite:///") and Path(url.removeprefix("sqlite:///")).is_file():
+        with RunStore(url):
+            pass
 
 
 def _segment_stability(config: ProjectConfig, Z: np.ndarray, primary: Clustering) -> list[float]:
