@@ -89,7 +89,7 @@ def test_checks_run_before_any_fitting(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("a model was fitted before the inputs were checked")
 
     monkeypatch.setattr("user_segmentation.cluster.kmeans.KMeans", forbidden)
-    monkeypatch.setattr("user_segmentation.cluster.ward.AgglomerativeClustering", forbidden)
+    monkeypatch.setattr("user_segmentation.cluster.ward.ward", forbidden)
     X = np.array([[0.0, 0.0]] * 3)
     for fit in FITTERS:
         with pytest.raises(DataQualityError):

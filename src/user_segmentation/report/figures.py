@@ -468,7 +468,7 @@ def stability_figure(segments: pd.DataFrame) -> go.Figure:
             y=level,
             line={"dash": "dot", "color": "#888", "width": 1},
             annotation_text=f"{level} {text}",
-            annotation_position="top left",
+            annotation_position="bottom right",
         )
     fig.update_layout(
         template=TEMPLATE,
