@@ -260,6 +260,16 @@ class ProfileConfig(_Strict):
         default=None,
         description="YAML file of 'segment name: action' lines extending the built-in playbook",
     )
+    min_segment_size: int = Field(
+        default=50,
+        ge=1,
+        description="smallest segment whose member list may be exported (privacy guard)",
+    )
+    small_segments: Literal["flag", "merge"] = Field(
+        default="flag",
+        description="segments under min_segment_size: flag them (kept, members never "
+        "exported) or merge their customers into the nearest other segment",
+    )
 
 
 class ReportConfig(_Strict):

@@ -54,3 +54,9 @@ class StoreError(SegmentationError):
     """The run store cannot be opened, read or written."""
 
     exit_code = 5
+
+
+class PrivacyError(SegmentationError):
+    """A request would expose the members of a segment below the minimum size."""
+
+    exit_code = 6

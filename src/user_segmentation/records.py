@@ -47,6 +47,12 @@ SEGMENT_COLUMNS = [
     "rule_precision",  # float, share of customers matching the rule who are in the segment
     "rule_recall",  # float, share of the segment matching the rule
     "action",  # str, suggested marketing action from the playbook
+    "traits",  # str, top distinguishing traits, e.g. "High monetary · Recent" ("" when none)
+    "revenue",  # float, the segment's net revenue (NaN when the run has no monetary measure)
+    "revenue_share",  # float, share of the base's net revenue (NaN as above)
+    "value_index",  # float, revenue share / customer share (above 1: worth more than its size)
+    "small",  # int, 1 when the segment has fewer customers than the minimum size: its
+    # members are never exported (aggregates still shown)
 ]
 PROFILE_COLUMNS = [
     "segment_id",  # int, canonical segment id
@@ -57,6 +63,36 @@ PROFILE_COLUMNS = [
     "lift",  # float, segment mean / overall mean; NaN when the overall mean is 0
     "std_diff",  # float, (segment mean − overall mean) / overall standard deviation
     # (population std, ddof=0); NaN when the feature is constant
+]
+#: Segment-vs-rest statistics, one row per (segment, variable) or (segment, variable=level);
+#: the columns of :func:`user_segmentation.profile.stats.segment_statistics` with ``segment``
+#: renamed ``segment_id`` and ``significant`` stored as 0/1.
+STATISTICS_COLUMNS = [
+    "segment_id",
+    "variable",  # str, source column
+    "level",  # str for a categorical level, missing for a numeric variable
+    "feature",  # str, "variable" or "variable=level"
+    "kind",  # "numeric" or "categorical"
+    "n_segment",  # int, segment customers with a value
+    "n_rest",  # int, other customers with a value
+    "mean",  # float, segment mean (level: share of the segment at the level)
+    "median",  # float, NaN for a level
+    "q1",  # float, NaN for a level
+    "q3",  # float, NaN for a level
+    "rest_mean",  # float, mean over the other customers (level: their share)
+    "overall_mean",  # float
+    "lift",  # float, mean / rest_mean
+    "std_diff",  # float, standardised difference against the rest
+    "cohens_d",  # float
+    "test",  # "mann-whitney" or "fisher"
+    "p_value",  # float
+    "p_adjusted",  # float, corrected over all rows
+    "omnibus_test",  # "kruskal" or "chi2"
+    "omnibus_statistic",  # float
+    "omnibus_p_value",  # float
+    "omnibus_p_adjusted",  # float, corrected over the variables
+    "omnibus_effect",  # float, eta²_H or Cramér's V
+    "significant",  # int, 1 when both adjusted p-values are below the level
 ]
 
 
@@ -91,6 +127,12 @@ class RunRecord:
         One row per segment with :data:`SEGMENT_COLUMNS`.
     profiles
         Long table, one row per (segment, feature), with :data:`PROFILE_COLUMNS`.
+    statistics
+        Long table with :data:`STATISTICS_COLUMNS` (empty when not computed).
+    customers
+        One row per customer, in the order of ``assignments``: ``customer_id`` then every
+        profiled feature on its original scale (numeric as float, categorical as text, missing
+        as NaN / None). Empty when not loaded (see ``RunStore.load_run``).
     run_id
         Set by the store when the run is saved or loaded; ``None`` before.
     """
@@ -104,4 +146,8 @@ class RunRecord:
     assignments: pd.DataFrame
     segments: pd.DataFrame
     profiles: pd.DataFrame
+    statistics: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=STATISTICS_COLUMNS)
+    )
+    customers: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["customer_id"]))
     run_id: int | None = field(default=None)

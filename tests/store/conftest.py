@@ -53,6 +53,47 @@ def make_record(project: str = "demo", n_extra: int = 0) -> RunRecord:
             "rule_precision": [0.95, NAN],
             "rule_recall": [0.9, NAN],
             "action": ["Cross-sell", ""],
+            "traits": ["Low monetary", ""],
+            "revenue": [300.0, NAN],
+            "revenue_share": [0.25, NAN],
+            "value_index": [0.5, NAN],
+            "small": [1, 0],
+        }
+    )
+    customers = pd.DataFrame(
+        {
+            "customer_id": customer_ids,
+            "monetary": [150.0, 600.0, NAN, 600.0, *([600.0] * n_extra)],
+            "country": ["UK", None, "UK", "FR", *(["UK"] * n_extra)],
+        }
+    )
+    statistics = pd.DataFrame(
+        {
+            "segment_id": [1, 0],
+            "variable": ["monetary", "country"],
+            "level": [None, "UK"],
+            "feature": ["monetary", "country=UK"],
+            "kind": ["numeric", "categorical"],
+            "n_segment": [1, 2],
+            "n_rest": [2, 2],
+            "mean": [150.0, 0.5],
+            "median": [150.0, NAN],
+            "q1": [150.0, NAN],
+            "q3": [150.0, NAN],
+            "rest_mean": [600.0, 1.0],
+            "overall_mean": [450.0, 0.75],
+            "lift": [0.25, 0.5],
+            "std_diff": [-1.5, -1.0],
+            "cohens_d": [-1.5, -1.0],
+            "test": ["mann-whitney", "fisher"],
+            "p_value": [0.3, 1.0],
+            "p_adjusted": [0.6, 1.0],
+            "omnibus_test": ["kruskal", "chi2"],
+            "omnibus_statistic": [2.0, 0.5],
+            "omnibus_p_value": [0.15, 0.48],
+            "omnibus_p_adjusted": [0.3, 0.48],
+            "omnibus_effect": [0.5, 0.2],
+            "significant": [0, 0],
         }
     )
     # Overall standard deviations 15 (recency_days) and 225 (monetary); everyone is in the UK,
@@ -118,6 +159,8 @@ def make_record(project: str = "demo", n_extra: int = 0) -> RunRecord:
         assignments=assignments,
         segments=segments,
         profiles=profiles,
+        statistics=statistics,
+        customers=customers,
     )
 
 

@@ -126,7 +126,9 @@ def test_process_killed_mid_save_leaves_the_last_good_run(store_path: Path, reco
             segments=pd.DataFrame({{"segment_id": [0], "name": ["all"], "size": [n],
                                    "share": [1.0], "stability": [1.0], "rule": [""],
                                    "rule_precision": [1.0], "rule_recall": [1.0],
-                                   "action": [""]}}),
+                                   "action": [""], "traits": [""],
+                                   "revenue": [1.0], "revenue_share": [1.0],
+                                   "value_index": [1.0], "small": [0]}}),
             profiles=pd.DataFrame({{"segment_id": [0], "feature": ["f"], "mean": [1.0],
                 "median": [1.0], "overall_mean": [1.0], "lift": [1.0], "std_diff": [0.0]}}),
         )

@@ -23,7 +23,7 @@ from user_segmentation.records import (
 )
 from user_segmentation.store import LIST_COLUMNS, RunStore
 
-FRAMES = ["k_scores", "assignments", "segments", "profiles"]
+FRAMES = ["k_scores", "assignments", "segments", "profiles", "statistics", "customers"]
 SECTIONS = ["meta", "quality", "selection", "model", "timings"]
 
 
@@ -37,6 +37,26 @@ def test_round_trip_gives_back_equal_sections_and_frames(store_path: Path, recor
         assert getattr(loaded, name) == getattr(record, name), name
     for name in FRAMES:
         pd.testing.assert_frame_equal(getattr(loaded, name), getattr(record, name), obj=name)
+
+
+def test_customer_table_is_optional_on_load(store_path: Path, record: RunRecord):
+    with RunStore(store_path) as store:
+        run_id = store.save_run(record)
+        light = store.load_run(run_id, customers=False)
+
+    assert list(light.customers.columns) == ["customer_id"]
+    assert light.customers.empty
+    pd.testing.assert_frame_equal(light.segments, record.segments)
+
+
+def test_categorical_customer_values_come_back_as_text(store_path: Path, record: RunRecord):
+    with RunStore(store_path) as store:
+        loaded = store.load_run(store.save_run(record))
+
+    customers = loaded.customers
+    assert customers["monetary"].dtype == np.float64
+    assert pd.api.types.is_string_dtype(customers["country"].dtype)
+    assert customers["country"].isna().tolist() == [False, True, False, False]
 
 
 def test_loaded_frames_have_records_columns_and_fixed_dtypes(store_path: Path, record: RunRecord):

@@ -16,10 +16,11 @@ from user_segmentation.records import (
     K_SCORE_COLUMNS,
     PROFILE_COLUMNS,
     SEGMENT_COLUMNS,
+    STATISTICS_COLUMNS,
 )
 from user_segmentation.store import RunStore
 from user_segmentation.store.connection import make_engine, resolve_location
-from user_segmentation.store.schema import SCHEMA_VERSION, metadata
+from user_segmentation.store.schema import CUSTOMER_VALUE_COLUMNS, SCHEMA_VERSION, metadata
 
 
 @pytest.mark.parametrize(
@@ -29,6 +30,8 @@ from user_segmentation.store.schema import SCHEMA_VERSION, metadata
         ("assignments", ASSIGNMENT_COLUMNS),
         ("segments", SEGMENT_COLUMNS),
         ("profiles", PROFILE_COLUMNS),
+        ("statistics", STATISTICS_COLUMNS),
+        ("customer_values", CUSTOMER_VALUE_COLUMNS),
     ],
 )
 def test_frame_tables_hold_the_records_columns(table: str, columns: list[str]):

@@ -172,6 +172,46 @@ def select_k(
         out_console.print(f"Chart: {plot}")
 
 
+@app.command()
+def export(
+    out: Annotated[
+        Path, typer.Argument(help="File to write: .csv, .parquet or .xlsx (by its suffix).")
+    ],
+    config: Annotated[Path, typer.Option("--config", "-c", help="The project file.")] = Path(
+        "segmentation.yaml"
+    ),
+    segment: Annotated[
+        int | None, typer.Option("--segment", "-s", help="Only this segment's members.")
+    ] = None,
+    run_id: Annotated[
+        int | None, typer.Option("--run", help="Run to export (default: the latest).")
+    ] = None,
+) -> None:
+    """Write the member list of a run: each customer's segment, confidence and features.
+
+    Segments smaller than the project's `profile.min_segment_size` (default 50) are never
+    exported: asking for one is refused, and a list of every segment leaves them out.
+    """
+    from user_segmentation.export import member_table, write_members
+    from user_segmentation.store import RunStore
+
+    with _errors():
+        project = load_config(config)
+        with RunStore(project.store_url()) as store:
+            record = store.load_run(run_id)
+        members = member_table(record, segment, min_size=project.profile.min_segment_size)
+        write_members(members, out)
+    left_out = record.segments.loc[
+        record.segments["size"] < project.profile.min_segment_size, "segment_id"
+    ].tolist()
+    out_console.print(f"Wrote {len(members):,} customers of run {record.run_id} to {out}")
+    if segment is None and left_out:
+        out_console.print(
+            f"Left out segment(s) {', '.join(map(str, left_out))}: fewer than "
+            f"{project.profile.min_segment_size} customers, members never exported."
+        )
+
+
 def _run(project: Path, progress: StageProgress) -> RunResult:
     # Imported here so that `segment --help` does not load scikit-learn, DuckDB and Plotly.
     from user_segmentation.pipeline.run import run_project

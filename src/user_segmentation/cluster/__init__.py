@@ -3,7 +3,8 @@
 k-means (full, mini-batch, bisecting), Ward (exact, or two-step above a size threshold),
 Gaussian mixture, HDBSCAN and k-prototypes (numeric + categorical) on a preprocessed
 matrix; the :class:`Segmenter` estimator over them; canonical relabelling; matching ids
-between labelings; nearest-centroid assignment and per-customer confidence.
+between labelings; nearest-centroid assignment and per-customer confidence; folding
+segments that are too small into their neighbours.
 """
 
 from user_segmentation.cluster.assign import nearest_two
@@ -19,6 +20,7 @@ from user_segmentation.cluster.mixed import fit_kprototypes
 from user_segmentation.cluster.mixture import fit_gaussian_mixture
 from user_segmentation.cluster.result import NOISE, Clustering
 from user_segmentation.cluster.segmenter import Segmenter
+from user_segmentation.cluster.small import merge_small_segments
 from user_segmentation.cluster.ward import fit_ward
 from user_segmentation.cluster.weighted_ward import cut_linkage, weighted_ward_linkage
 
@@ -39,6 +41,7 @@ __all__ = [
     "fit_kprototypes",
     "fit_minibatch_kmeans",
     "fit_ward",
+    "merge_small_segments",
     "nearest_two",
     "relative_margin",
     "row_order",

@@ -29,6 +29,7 @@ from user_segmentation.cluster import (
     dendrogram_data,
     fit_kmeans,
     fit_ward,
+    merge_small_segments,
     nearest_two,
 )
 from user_segmentation.config import ProjectConfig, SourceConfig
@@ -44,7 +45,8 @@ from user_segmentation.integrate.combine import CUSTOMER_ID, Integrated, SourceT
 from user_segmentation.integrate.rules import ExcludeRule
 from user_segmentation.profile.describe import describe_segments
 from user_segmentation.profile.playbook import load_playbook
-from user_segmentation.profile.profiles import profile_table, segment_table
+from user_segmentation.profile.profiles import profile_table, segment_table, statistics_record
+from user_segmentation.profile.stats import segment_statistics, value_shares
 from user_segmentation.records import ASSIGNMENT_COLUMNS
 from user_segmentation.reduce.pca import PcaModel, fit_pca
 from user_segmentation.report import render_report
@@ -199,10 +201,23 @@ def run_project(config: ProjectConfig, *, progress: Progress | None = None) -> R
         km = fit_kmeans(Z, k, random_state=config.seed, n_init=m.n_init)
         ward = fit_ward(Z, k, random_state=config.seed, exact_max=m.ward_exact_max)
         primary, secondary = (km, ward) if m.primary == "kmeans" else (ward, km)
+        if config.profile.small_segments == "merge":
+            primary = merge_small_segments(Z, primary, config.profile.min_segment_size)
+            if primary.k < k:
+                k = primary.k
+                secondary = (
+                    fit_ward(Z, k, random_state=config.seed, exact_max=m.ward_exact_max)
+                    if m.primary == "kmeans"
+                    else fit_kmeans(Z, k, random_state=config.seed, n_init=m.n_init)
+                )
+                ward = secondary if m.primary == "kmeans" else primary
         agreement = float(adjusted_rand_score(primary.labels, secondary.labels))
         stability = _segment_stability(config, Z, primary)
     segment_ids = primary.labels + 1  # ids shown to people start at 1
     with stage("profile"):
+        statistics = segment_statistics(
+            features, segment_ids, numeric=p.numeric, categorical=p.categorical
+        )
         descriptions = describe_segments(
             features,
             segment_ids,
@@ -212,9 +227,16 @@ def run_project(config: ProjectConfig, *, progress: Progress | None = None) -> R
                 None if config.profile.playbook is None else config.resolve(config.profile.playbook)
             ),
             user_names=config.profile.names,
+            statistics=statistics,
             random_state=config.seed,
         )
-        segments = segment_table(segment_ids, descriptions, stability=stability)
+        segments = segment_table(
+            segment_ids,
+            descriptions,
+            stability=stability,
+            values=value_shares(features, segment_ids) if "monetary" in features else None,
+            min_size=config.profile.min_segment_size,
+        )
         profiles = profile_table(
             features, segment_ids, numeric=p.numeric, categorical=p.categorical
         )
@@ -242,6 +264,8 @@ def run_project(config: ProjectConfig, *, progress: Progress | None = None) -> R
         assignments=_assignments(features[CUSTOMER_ID], Z, segment_ids, secondary_ids, primary),
         segments=segments,
         profiles=profiles,
+        statistics=statistics_record(statistics),
+        customers=features[[CUSTOMER_ID, *p.numeric, *p.categorical]].reset_index(drop=True),
     )
     store_url = config.store_url()
     with stage("store"), RunStore(store_url) as store:

@@ -7,7 +7,12 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from user_segmentation.profile.names import apply_user_names, rfm_segment_names, trait_names
+from user_segmentation.profile.names import (
+    apply_user_names,
+    rfm_segment_names,
+    segment_traits,
+    trait_names,
+)
 from user_segmentation.profile.playbook import suggest_actions
 from user_segmentation.profile.rules import segment_rules
 from user_segmentation.profile.stats import segment_statistics
@@ -15,7 +20,15 @@ from user_segmentation.profile.stats import segment_statistics
 #: Feature names that make RFM naming possible (as the feature stage writes them).
 RFM_COLUMNS = ("recency_days", "frequency", "monetary")
 
-DESCRIPTION_COLUMNS = ["segment_id", "name", "rule", "rule_precision", "rule_recall", "action"]
+DESCRIPTION_COLUMNS = [
+    "segment_id",
+    "name",
+    "traits",
+    "rule",
+    "rule_precision",
+    "rule_recall",
+    "action",
+]
 
 
 def describe_segments(
@@ -26,17 +39,21 @@ def describe_segments(
     categorical: Sequence[str] = (),
     playbook: Mapping[str, str],
     user_names: Mapping[int, str] | None = None,
+    statistics: pd.DataFrame | None = None,
     random_state: int = 0,
 ) -> pd.DataFrame:
-    """Name, rule and action of every segment.
+    """Name, traits, rule and action of every segment.
 
     Names follow the RFM grid when the features hold ``recency_days``, ``frequency`` and
     ``monetary`` (:func:`~user_segmentation.profile.names.rfm_segment_names`), otherwise the
     segments' most distinguishing significant traits
     (:func:`~user_segmentation.profile.names.trait_names`); ``user_names`` override either.
-    The rule is the best short path of a one-vs-rest surrogate tree over ``numeric`` and
-    ``categorical`` (:func:`~user_segmentation.profile.rules.segment_rules`), with its
-    precision and recall measured on every customer. The action comes from ``playbook``.
+    The traits are the strongest significant differences from the rest of the base, from
+    ``statistics`` (:func:`~user_segmentation.profile.stats.segment_statistics` of these
+    features; computed here when not given). The rule is the best short path of a
+    one-vs-rest surrogate tree over ``numeric`` and ``categorical``
+    (:func:`~user_segmentation.profile.rules.segment_rules`), with its precision and recall
+    measured on every customer. The action comes from ``playbook``.
 
     Examples
     --------
@@ -48,13 +65,18 @@ def describe_segments(
     >>> out["rule"].tolist(), out["rule_precision"].tolist()
     (['spend ≤ 46', 'spend > 46'], [1.0, 1.0])
     """
+    stats = (
+        segment_statistics(
+            features, segment_ids, numeric=list(numeric), categorical=list(categorical)
+        )
+        if statistics is None
+        else statistics
+    )
     if all(c in features.columns for c in RFM_COLUMNS):
         names = rfm_segment_names(features, segment_ids)
     else:
-        stats = segment_statistics(
-            features, segment_ids, numeric=list(numeric), categorical=list(categorical)
-        )
         names = trait_names(stats)
+    traits = segment_traits(stats)
     if user_names:
         names = apply_user_names(names, user_names)
     rules = {
@@ -72,6 +94,7 @@ def describe_segments(
         {
             "segment_id": np.asarray(ids, dtype=np.int64),
             "name": [names[s] for s in ids],
+            "traits": [traits.get(s, "") for s in ids],
             "rule": [rules[s].text for s in ids],
             "rule_precision": [float(rules[s].precision) for s in ids],
             "rule_recall": [float(rules[s].recall) for s in ids],

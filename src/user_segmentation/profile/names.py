@@ -338,6 +338,36 @@ def rfm_segment_names(
     return _disambiguate(names, features, ids, describe_with)
 
 
+def _trait_words(traits: list[Trait], count: int) -> list[str]:
+    """The first ``count`` distinct words of ``traits`` (strongest first)."""
+    seen: list[str] = []
+    for t in traits:
+        w = trait_word(t.feature, t.effect)
+        if w not in seen:
+            seen.append(w)
+        if len(seen) == count:
+            break
+    return seen
+
+
+def segment_traits(stats: pd.DataFrame, n: int = 3) -> dict[int, str]:
+    """Each segment's strongest significant traits in words, e.g. "Recent · High spend".
+
+    Unlike :func:`trait_names` these are not made unique: they describe, they do not name.
+    A segment with no significant trait gets ``""``.
+
+    Examples
+    --------
+    >>> stats = pd.DataFrame({
+    ...     "segment": [1, 1, 2], "feature": ["monetary", "recency_days", "monetary"],
+    ...     "cohens_d": [2.1, -1.0, -0.1], "significant": [True, True, False]})
+    >>> segment_traits(stats)
+    {1: 'High spend · Recent', 2: ''}
+    """
+    ranked = top_distinguishing(stats, n=max(n, 1) + 5)
+    return {seg: SEPARATOR.join(_trait_words(t, n)) for seg, t in ranked.items()}
+
+
 def trait_names(stats: pd.DataFrame, n: int = 3) -> dict[int, str]:
     """Name each segment from its strongest significant traits, for data without RFM columns.
 
@@ -371,17 +401,7 @@ def trait_names(stats: pd.DataFrame, n: int = 3) -> dict[int, str]:
     {1: 'High spend · Frequent', 2: 'Low spend · Infrequent'}
     """
     ranked = top_distinguishing(stats, n=max(n, 1) + 5)
-
-    def words(traits: list[Trait], count: int) -> list[str]:
-        seen: list[str] = []
-        for t in traits:
-            w = trait_word(t.feature, t.effect)
-            if w not in seen:
-                seen.append(w)
-            if len(seen) == count:
-                break
-        return seen
-
+    words = _trait_words
     names = {seg: SEPARATOR.join(words(t, n)) or "Typical customers" for seg, t in ranked.items()}
     # Lengthen clashing names by one more trait (only among those that clash).
     counts = pd.Series(list(names.values())).value_counts()

@@ -15,19 +15,24 @@ import numpy as np
 import pandas as pd
 
 from user_segmentation.errors import SchemaError
-from user_segmentation.records import PROFILE_COLUMNS, SEGMENT_COLUMNS
+from user_segmentation.profile.stats import MIN_EXPORT_SIZE
+from user_segmentation.records import PROFILE_COLUMNS, SEGMENT_COLUMNS, STATISTICS_COLUMNS
 
 
 def segment_table(
     segment_ids: np.ndarray,
     descriptions: pd.DataFrame | None = None,
     stability: Sequence[float] = (),
+    values: pd.DataFrame | None = None,
+    min_size: int = MIN_EXPORT_SIZE,
 ) -> pd.DataFrame:
-    """One row per segment: id, name, size, share, stability, rule and action.
+    """One row per segment: id, name, size, share, stability, rule, action, traits, value.
 
     ``descriptions`` is :func:`~user_segmentation.profile.describe.describe_segments`'s table
     (without it: "Segment <id>", no rule, no action); ``stability`` holds each segment's
-    bootstrap mean Jaccard in segment-id order (NaN when empty, i.e. not computed).
+    bootstrap mean Jaccard in segment-id order (NaN when empty, i.e. not computed);
+    ``values`` is :func:`~user_segmentation.profile.stats.value_shares`'s table (revenue
+    columns NaN without it). Segments under ``min_size`` customers are marked ``small``.
 
     Examples
     --------
@@ -48,13 +53,44 @@ def segment_table(
             "rule_precision": np.nan,
             "rule_recall": np.nan,
             "action": "",
+            "traits": "",
+            "revenue": np.nan,
+            "revenue_share": np.nan,
+            "value_index": np.nan,
+            "small": (sizes < min_size).astype("int64"),
         }
     )
     if descriptions is not None:
         described = descriptions.set_index("segment_id").reindex(table["segment_id"])
-        for column in ("name", "rule", "rule_precision", "rule_recall", "action"):
-            table[column] = described[column].to_numpy()
+        for column in ("name", "traits", "rule", "rule_precision", "rule_recall", "action"):
+            if column in described:
+                table[column] = described[column].to_numpy()
+    if values is not None:
+        money = values.set_index("segment").reindex(table["segment_id"])
+        for column in ("revenue", "revenue_share", "value_index"):
+            table[column] = money[column].to_numpy(dtype=float)
     return table[SEGMENT_COLUMNS]
+
+
+def statistics_record(stats: pd.DataFrame) -> pd.DataFrame:
+    """:func:`~user_segmentation.profile.stats.segment_statistics`'s table as a run stores it.
+
+    ``segment`` becomes ``segment_id`` and ``significant`` 0/1, in
+    :data:`~user_segmentation.records.STATISTICS_COLUMNS` order.
+
+    Examples
+    --------
+    >>> from user_segmentation.profile.stats import segment_statistics
+    >>> f = pd.DataFrame({"spend": [1.0, 2.0, 9.0, 8.0]})
+    >>> s = statistics_record(segment_statistics(f, np.array([1, 1, 2, 2]), numeric=["spend"]))
+    >>> s[["segment_id", "feature", "mean", "significant"]]
+       segment_id feature  mean  significant
+    0           1   spend   1.5            0
+    1           2   spend   8.5            0
+    """
+    out = stats.rename(columns={"segment": "segment_id"})
+    out["significant"] = out["significant"].astype("int64")
+    return out[STATISTICS_COLUMNS].reset_index(drop=True)
 
 
 def _wide_features(

@@ -44,8 +44,20 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
     >>> write_text_atomic(target, "<p>hi</p>").read_text()
     '<p>hi</p>'
     """
+    return write_bytes_atomic(path, text.encode("utf-8", errors="backslashreplace"))
+
+
+def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` as :func:`write_text_atomic` does: complete or not at all.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "members.csv"
+    >>> write_bytes_atomic(target, b"customer_id\\n").read_bytes()
+    b'customer_id\\n'
+    """
     target = Path(path)
-    data = text.encode("utf-8", errors="backslashreplace")
     # Keep the temporary name within NAME_MAX even for long report names.
     tmp = target.parent / f".{target.name[:100]}.{uuid.uuid4().hex}.tmp"
     try:
@@ -63,6 +75,6 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
             raise
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        raise SegmentationError(f"cannot write report {target}: {reason}") from exc
+        raise SegmentationError(f"cannot write {target}: {reason}") from exc
     logger.info("wrote %s (%d bytes)", target, len(data))
     return target

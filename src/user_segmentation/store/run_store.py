@@ -32,13 +32,16 @@ from user_segmentation.store.connection import (
     make_engine,
     resolve_location,
 )
+from user_segmentation.store.customers import to_long, to_wide
 from user_segmentation.store.integrity import explain_integrity
 from user_segmentation.store.layout import check_layout, create_schema, create_sqlite_file
 from user_segmentation.store.schema import (
+    CUSTOMER_VALUE_COLUMNS,
     FRAME_TABLES,
     JSON_COLUMNS,
     ROW_ORDER,
     STATUS_COMPLETE,
+    customer_values,
     runs,
 )
 from user_segmentation.store.serialize import (
@@ -192,6 +195,9 @@ class RunStore:
             name: frame_to_columns(getattr(record, name), table, columns)
             for name, (table, columns) in FRAME_TABLES.items()
         }
+        long_customers = frame_to_columns(
+            to_long(record.customers), customer_values, CUSTOMER_VALUE_COLUMNS
+        )
         try:
             with self._transaction(write=True, action="save the run") as conn:
                 key = conn.execute(runs.insert().values(**run_row)).inserted_primary_key
@@ -202,6 +208,9 @@ class RunStore:
                 run_id = int(key[0])
                 for name, (table, columns) in FRAME_TABLES.items():
                     _insert_columns(conn, table, columns, prepared[name], run_id)
+                _insert_columns(
+                    conn, customer_values, CUSTOMER_VALUE_COLUMNS, long_customers, run_id
+                )
         except StoreError as exc:
             cause = exc.__cause__
             if not isinstance(cause, IntegrityError):
@@ -221,13 +230,17 @@ class RunStore:
         )
         return run_id
 
-    def load_run(self, run_id: int | None = None) -> RunRecord:
+    def load_run(self, run_id: int | None = None, *, customers: bool = True) -> RunRecord:
         """Load a run, read in one snapshot so it is never mixed with a run being written.
 
         Parameters
         ----------
         run_id
             The run to load; ``None`` loads the latest completed run.
+        customers
+            Also load the customer table (one row per customer and feature in the store: the
+            largest part of a big run). ``False`` leaves ``record.customers`` empty, for
+            readers that only need the summaries.
 
         Returns
         -------
@@ -278,6 +291,11 @@ class RunStore:
                 attr: loads_section(attr, row[col], run_id) for attr, col in JSON_COLUMNS.items()
             }
             frames = {name: _read_frame(conn, name, run_id) for name in FRAME_TABLES}
+            wide = (
+                to_wide(_read_table(conn, customer_values, CUSTOMER_VALUE_COLUMNS, run_id))
+                if customers
+                else pd.DataFrame(columns=["customer_id"])
+            )
         return RunRecord(
             meta=sections["meta"],
             quality=sections["quality"],
@@ -288,6 +306,8 @@ class RunStore:
             assignments=frames["assignments"],
             segments=frames["segments"],
             profiles=frames["profiles"],
+            statistics=frames["statistics"],
+            customers=wide,
             run_id=int(run_id),
         )
 
@@ -449,6 +469,10 @@ def _insert_columns(
 
 def _read_frame(conn: Connection, name: str, run_id: int) -> pd.DataFrame:
     table, columns = FRAME_TABLES[name]
+    return _read_table(conn, table, columns, run_id)
+
+
+def _read_table(conn: Connection, table: Table, columns: list[str], run_id: int) -> pd.DataFrame:
     result = conn.execute(
         select(*[table.c[c] for c in columns], table.c[ROW_ORDER]).where(table.c.run_id == run_id)
     )

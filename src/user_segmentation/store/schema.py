@@ -13,8 +13,9 @@ returns rows in.
 Examples
 --------
 >>> from user_segmentation.store.schema import metadata, SCHEMA_VERSION
->>> sorted(metadata.tables)
-['assignments', 'k_scores', 'profiles', 'runs', 'schema_version', 'segments']
+>>> sorted(metadata.tables)  # doctest: +NORMALIZE_WHITESPACE
+['assignments', 'customer_values', 'k_scores', 'profiles', 'runs', 'schema_version',
+ 'segments', 'statistics']
 >>> SCHEMA_VERSION
 1
 """
@@ -41,6 +42,7 @@ from user_segmentation.records import (
     K_SCORE_COLUMNS,
     PROFILE_COLUMNS,
     SEGMENT_COLUMNS,
+    STATISTICS_COLUMNS,
 )
 
 #: Version of the layout below. Version 1 is the pre-release layout (package 0.x, before the
@@ -89,7 +91,9 @@ runs = Table(
 )
 
 
-def _frame_table(name: str, *items: Column[Any] | ForeignKeyConstraint | Index) -> Table:
+def _frame_table(
+    name: str, *items: Column[Any] | ForeignKeyConstraint | Index, **options: Any
+) -> Table:
     """A per-run table: ``run_id``, then the frame's columns, then :data:`ROW_ORDER`."""
     return Table(
         name,
@@ -103,6 +107,7 @@ def _frame_table(name: str, *items: Column[Any] | ForeignKeyConstraint | Index) 
         ),
         *items,
         Column(ROW_ORDER, Integer, nullable=False),
+        **options,
     )
 
 
@@ -132,6 +137,11 @@ segments = _frame_table(
     Column("rule_precision", Float),
     Column("rule_recall", Float),
     Column("action", Text),
+    Column("traits", Text),
+    Column("revenue", Float),
+    Column("revenue_share", Float),
+    Column("value_index", Float),
+    Column("small", Integer),
 )
 
 assignments = _frame_table(
@@ -163,6 +173,42 @@ profiles = _frame_table(
     _in_segments(),
 )
 
+_STATISTICS_TEXT = {"variable", "level", "kind", "test", "omnibus_test"}
+_STATISTICS_INT = {"n_segment", "n_rest", "significant"}
+
+
+def _statistics_column(name: str) -> Column[Any]:
+    if name in ("segment_id", "feature"):
+        kind: Any = Integer if name == "segment_id" else String
+        return Column(name, kind, primary_key=True, autoincrement=False)
+    if name in _STATISTICS_TEXT:
+        return Column(name, String)
+    return Column(name, Integer if name in _STATISTICS_INT else Float)
+
+
+statistics = _frame_table(
+    "statistics",
+    *(_statistics_column(name) for name in STATISTICS_COLUMNS),
+    _in_segments(),
+)
+
+#: Columns of ``customer_values``: the run's customer table in long form (one row per
+#: customer and feature), so that any project's features fit one fixed table. Numeric values
+#: go in ``value``, categorical ones in ``label``.
+CUSTOMER_VALUE_COLUMNS = ["feature", "customer_id", "value", "label"]
+
+# The key starts with the feature so that one variable across all customers (a distribution
+# plot) is a range read. On SQLite the rows live in the key's B-tree (WITHOUT ROWID) instead
+# of a table plus a key index holding the same text twice: the store is about half the size.
+customer_values = _frame_table(
+    "customer_values",
+    Column("feature", String, primary_key=True),
+    Column("customer_id", String, primary_key=True),
+    Column("value", Float),
+    Column("label", Text),
+    sqlite_with_rowid=False,
+)
+
 #: Per-run tables in the order they are written (parents before children) and the
 #: :mod:`~user_segmentation.records` columns each one holds, in frame order.
 FRAME_TABLES: dict[str, tuple[Table, list[str]]] = {
@@ -170,6 +216,7 @@ FRAME_TABLES: dict[str, tuple[Table, list[str]]] = {
     "segments": (segments, SEGMENT_COLUMNS),
     "assignments": (assignments, ASSIGNMENT_COLUMNS),
     "profiles": (profiles, PROFILE_COLUMNS),
+    "statistics": (statistics, STATISTICS_COLUMNS),
 }
 
 #: Columns of ``runs`` that hold JSON text, keyed by the :class:`RunRecord` attribute.
