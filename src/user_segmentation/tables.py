@@ -8,6 +8,7 @@ registered DataFrames — and only the per-customer aggregates are ever material
 from __future__ import annotations
 
 import atexit
+import contextlib
 import itertools
 import shutil
 import tempfile
@@ -33,7 +34,10 @@ def workspace() -> Path:
 def connect() -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection without the terminal progress bar (output is ours)."""
     con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")
+    # In a Jupyter kernel without ipywidgets DuckDB refuses the setting; the bar is already
+    # off there.
+    with contextlib.suppress(duckdb.InvalidInputException):
+        con.execute("SET enable_progress_bar = false")
     return con
 
 

@@ -5,8 +5,11 @@ The datasets live in ../shared/data beside the repository; without that folder t
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -17,6 +20,50 @@ from user_segmentation.store import RunRecord, RunStore
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason=f"{DATA} (shared datasets) not present")
 runner = CliRunner()
+
+
+RFM_NAMES = {
+    "Champions",
+    "Loyal",
+    "Potential loyalist",
+    "New",
+    "Promising",
+    "Need attention",
+    "About to sleep",
+    "At risk",
+    "Can't lose them",
+    "Hibernating",
+    "Lost",
+}
+_RANGE = re.compile(r"^(?P<low>\S+) (?P<lop><|≤) (?P<f>\S+) (?P<hop><|≤) (?P<high>\S+)$")
+_ONE = re.compile(r"^(?P<f>\S+) (?P<op><|≤|>|≥|=|≠) (?P<v>.+)$")
+_OPS = {
+    "<": lambda x, v: x < float(v),
+    "≤": lambda x, v: x <= float(v),
+    ">": lambda x, v: x > float(v),
+    "≥": lambda x, v: x >= float(v),
+    "=": lambda x, v: x.astype(str) == v,
+    "≠": lambda x, v: x.astype(str) != v,
+}
+
+
+def _matches(rule: str, customers: pd.DataFrame) -> pd.Series:
+    """Evaluate a rule as printed in the report on the stored customer table, independently
+    of the code that wrote it: what a person checking the report would do."""
+    mask = pd.Series(True, index=customers.index)
+    if rule == "all customers":
+        return mask
+    for part in rule.split(" and "):
+        if m := _RANGE.match(part):
+            x = customers[m["f"]]
+            mask &= _OPS[m["hop"]](x, m["high"]) & _OPS[">" if m["lop"] == "<" else "≥"](
+                x, m["low"]
+            )
+        else:
+            m = _ONE.match(part)
+            assert m is not None, f"cannot read rule part {part!r}"
+            mask &= _OPS[m["op"]](customers[m["f"]], m["v"]).fillna(False)
+    return mask
 
 
 def _init_and_run(tmp_path: Path, relative: str) -> tuple[str, RunRecord]:
@@ -41,6 +88,25 @@ def test_online_retail_gives_the_published_4338_customers(tmp_path: Path) -> Non
     assert source["rows_dropped"]["cancelled order"] == 8_905  # the C lines that have an id
     assert source["key_changes"] == {"float_suffix_dropped": 406_829}  # '17850.0' -> '17850'
     assert run.segments["size"].sum() == 4_338
+
+    # The report's names, revenue shares and rules, checked against the stored tables.
+    segments = run.segments.set_index("segment_id")
+    # A name may carry a trait or "#id" to tell two segments of one grid cell apart.
+    assert {re.sub(r"\s+#\d+$", "", n.split(" · ")[0]) for n in segments["name"]} <= RFM_NAMES
+    customers = run.customers.set_index("customer_id").loc[run.assignments["customer_id"]]
+    segment_of = run.assignments["segment_id"].to_numpy()
+    revenue = customers["monetary"].groupby(segment_of).sum()
+    np.testing.assert_allclose(segments["revenue_share"], revenue / revenue.sum(), rtol=1e-9)
+    for seg, row in segments.iterrows():
+        matched = _matches(row["rule"], customers.reset_index()).to_numpy()
+        in_segment = segment_of == seg
+        assert row["rule_precision"] == pytest.approx(in_segment[matched].mean()), row["rule"]
+        assert row["rule_recall"] == pytest.approx(matched[in_segment].mean()), row["rule"]
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    for seg, row in segments.iterrows():
+        assert html.escape(row["name"]) in page
+        assert html.escape(row["rule"]) in page
+        assert f"{row['revenue_share']:.1%}" in page, seg
 
 
 @pytest.mark.slow

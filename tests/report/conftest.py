@@ -214,3 +214,65 @@ def large_record() -> RunRecord:
     )
     base.meta["n_customers"] = n
     return base
+
+
+#: A categorical level that is markup, to check escaping in cards, tables and figures.
+EVIL_LEVEL = "<img src=x onerror=alert(1)>"
+PLANS = {0: ["gold"] * 9 + ["basic"] * 3, 1: ["basic"] * 8 + [EVIL_LEVEL] * 2}
+PLANS[2] = ["basic"] * 6 + [EVIL_LEVEL] * 2
+REVENUE_SHARES = {0: 0.7, 1: 0.2, 2: 0.1}
+
+
+def _customers(assignments: pd.DataFrame) -> pd.DataFrame:
+    """Values whose segment means are :data:`SEGMENT_MEANS` (symmetric offsets around them)."""
+    rows = []
+    position = dict.fromkeys(SEGMENT_SIZES, 0)
+    for customer, seg_id in zip(assignments["customer_id"], assignments["segment_id"], strict=True):
+        j = position[seg_id]
+        position[seg_id] += 1
+        offset = j - (SEGMENT_SIZES[seg_id] - 1) / 2  # sums to 0 within the segment
+        row: dict[str, object] = {"customer_id": customer}
+        for feature, mean, std in zip(FEATURES, SEGMENT_MEANS[seg_id], OVERALL_STDS, strict=True):
+            row[feature] = mean + offset * std / 10
+        row["plan"] = PLANS[seg_id][j]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def make_full_record() -> RunRecord:
+    """The hand-made run with everything a current pipeline stores.
+
+    Customers (means as in the module docstring, plus a categorical ``plan``), segment-vs-rest
+    statistics computed from them, and the newer segment columns: traits, revenue shares
+    0.7 / 0.2 / 0.1 (value indices 1.75 / 0.6 / 0.375) and segment 2 marked small.
+    """
+    from user_segmentation.profile.stats import segment_statistics
+    from user_segmentation.records import STATISTICS_COLUMNS
+
+    record = make_record()
+    record.customers = _customers(record.assignments)
+    stats = segment_statistics(
+        record.customers,
+        record.assignments["segment_id"].to_numpy(),
+        numeric=FEATURES,
+        categorical=["plan"],
+    )
+    record.statistics = stats.rename(columns={"segment": "segment_id"}).assign(
+        significant=lambda t: t["significant"].astype(int)
+    )[STATISTICS_COLUMNS]
+    shares = record.segments["share"].to_numpy()
+    revenue = list(REVENUE_SHARES.values())
+    record.segments = record.segments.assign(
+        traits=["High frequency · <Recent>", "Low tenure", ""],
+        revenue=[r * 10_000 for r in revenue],
+        revenue_share=revenue,
+        value_index=[r / s for r, s in zip(revenue, shares, strict=True)],
+        small=[0, 0, 1],
+    )
+    return record
+
+
+@pytest.fixture
+def full_record() -> RunRecord:
+    """The hand-made run with customers, statistics and the newer segment columns."""
+    return make_full_record()

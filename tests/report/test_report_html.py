@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from user_segmentation.errors import SchemaError, SegmentationError
-from user_segmentation.records import RunRecord
+from user_segmentation.records import (
+    ASSIGNMENT_COLUMNS,
+    K_SCORE_COLUMNS,
+    PROFILE_COLUMNS,
+    SEGMENT_COLUMNS,
+    RunRecord,
+)
 from user_segmentation.report import atomic as atomic_module
 from user_segmentation.report import render_report, report_html
-from user_segmentation.report.html import SECTION_IDS
+from user_segmentation.report.html import SECTION_IDS, comparison_pairs
 
 EVIL_ID = "<script>alert('x')</script>"
 
@@ -85,7 +94,14 @@ def test_report_is_self_contained(written) -> None:
     bundles = [s for s in parsed.scripts if "plotly.js v" in s[:200]]
     assert len(bundles) == 1, "plotly.js must be inlined exactly once"
     drawn = re.findall(r'Plotly\.newPlot\(\s*"([^"]+)"', "".join(parsed.scripts))
-    assert drawn == ["fig-k-selection", "fig-stability", "fig-sizes", "fig-pca", "fig-profiles"]
+    assert drawn == [
+        "fig-k-selection",
+        "fig-stability",
+        "fig-sizes",
+        "fig-pca",
+        "fig-profiles",
+        "fig-radar",
+    ]
 
 
 def test_sections_in_order(written) -> None:
@@ -151,8 +167,8 @@ def test_user_text_is_escaped(written) -> None:
     assert EVIL_ID not in page
     assert "<b>Bargain" not in page
     assert "<i>tenure" not in page
-    # Only the page's own scripts: the Plotly config, the bundle, five figures.
-    assert sum(1 for tag, _ in parsed.tags if tag == "script") == 7
+    # Only the page's own scripts: the Plotly config, the bundle, six figures.
+    assert sum(1 for tag, _ in parsed.tags if tag == "script") == 8
 
 
 def test_quality_section_renders_nested_structure(written) -> None:
@@ -180,9 +196,10 @@ def test_metadata_and_timings_at_the_end(written) -> None:
         assert expected in text
 
 
-def test_profiles_section_explains_the_colour(written) -> None:
-    _, _, parsed = written
-    text = parsed.text["profiles"]
+def test_profiles_heatmap_explains_the_colour(written) -> None:
+    _, page, parsed = written
+    assert '<h3 id="profiles">Segment profiles</h3>' in page  # old #profiles links still land
+    text = parsed.text["variables"]
     assert "standardised difference from the average customer" in text
     assert "cell text: the segment mean" in text
 
@@ -228,3 +245,231 @@ def test_large_run_report_stays_small(large_record: RunRecord, tmp_path: Path) -
     assert "20,000 customers" in _parse(page).text["summary"]
     # plotly.js is ~4.8 MB; the sampled scatter must not add more than a fraction of that.
     assert out.stat().st_size < 6_000_000
+
+
+# --- Segments at a glance and the variable analysis -------------------------------------------
+
+EVIL_LEVEL = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture
+def full_page(full_record: RunRecord) -> tuple[str, _Page]:
+    page = report_html(full_record)
+    return page, _parse(page)
+
+
+def _pair_keys(page: str) -> tuple[list[str], list[str], list[str]]:
+    """Keys of the <select> options, of the pair tables, and of the embedded pair figures."""
+    options = re.findall(r'<option value="([^"]+)"', page)
+    tables = re.findall(r'<div class="pair" data-pair="([^"]+)"', page)
+    blob = re.search(r'<script type="application/json" id="pair-figures">(.*?)</script>', page)
+    assert blob is not None
+    return options, tables, list(json.loads(blob.group(1)))
+
+
+def test_full_record_sections_and_figures(full_page: tuple[str, _Page]) -> None:
+    _, parsed = full_page
+    assert parsed.sections == SECTION_IDS
+    assert SECTION_IDS.index("at-a-glance") == SECTION_IDS.index("summary") + 1
+    drawn = re.findall(r'Plotly\.newPlot\(\s*"([^"]+)"', "".join(parsed.scripts))
+    assert drawn == [
+        "fig-k-selection",
+        "fig-stability",
+        "fig-sizes",
+        "fig-pca",
+        "fig-explorer",
+        "fig-categorical-0",
+        "fig-profiles",
+        "fig-radar",
+        "fig-comparison",
+    ]
+    text = parsed.text["variables"]
+    for heading in (
+        "Distributions by segment",
+        "Segment profiles",
+        "Most distinguishing variables",
+        "Two segments side by side",
+    ):
+        assert heading in text
+    assert "difference from the rest of the base" in text  # radar from the statistics
+
+
+def test_cards_section(full_page: tuple[str, _Page]) -> None:
+    page, parsed = full_page
+    text = parsed.text["at-a-glance"]
+    assert text.count("small segment — members not exported") == 1
+    assert "70.0% of revenue" in text
+    assert "Apart from the rest of the base" in text
+    assert page.count('<article class="card"') == 3
+
+
+def test_segments_table_shows_value_when_recorded(full_page: tuple[str, _Page]) -> None:
+    page, _ = full_page
+    table = page[page.index('<table class="segments">') :]
+    table = table[: table.index("</table>")]
+    assert '<th class="num">revenue share</th><th class="num">value index</th>' in table
+    rows = re.findall(r"<tr>(.*?)</tr>", table)[1:]
+    cells = [re.findall(r'<td class="num">([^<]*)</td>', r) for r in rows]
+    assert [c[3:5] for c in cells] == [["70.0%", "1.75"], ["20.0%", "0.60"], ["10.0%", "0.38"]]
+
+
+def test_pair_selector_has_every_pair(full_page: tuple[str, _Page]) -> None:
+    page, _ = full_page
+    options, tables, figures = _pair_keys(page)
+    assert options == tables == figures == ["0:1", "0:2", "1:2"]
+    assert re.findall(r"<option [^>]*>([^<]*)</option>", page) == [
+        "Loyal big spenders vs &lt;b&gt;Bargain&lt;/b&gt; &amp; hunters",
+        "Loyal big spenders vs Dormant",
+        "&lt;b&gt;Bargain&lt;/b&gt; &amp; hunters vs Dormant",
+    ]
+    # The first pair is shown; the others wait for the <select>.
+    assert re.findall(r'<div class="pair" data-pair="[^"]+"( hidden)?>', page) == [
+        "",
+        " hidden",
+        " hidden",
+    ]
+    assert 'document.getElementById("pair-select")' in page
+
+
+def test_pair_table_values(full_page: tuple[str, _Page]) -> None:
+    page, _ = full_page
+    start = page.index('<div class="pair" data-pair="0:2"')
+    table = page[start : page.index("</div>", start)]
+    first = re.findall(r"<tr>(.*?)</tr>", table)[1]
+    # Loyal (frequency 10) vs Dormant (0.5): the strongest difference.
+    assert re.sub(r"(<[^>]+>)+", "|", first).strip("|") == (
+        "frequency|10|0.5|+9.5|d = +11.85|3.7e-05"
+    )
+
+
+def test_pair_figures_are_script_safe(full_page: tuple[str, _Page]) -> None:
+    page, _ = full_page
+    blob = page[
+        page.index('id="pair-figures">') : page.index("</script>", page.index('id="pair-figures">'))
+    ]
+    assert "<" not in blob.removeprefix('id="pair-figures">')
+    figures = json.loads(blob.removeprefix('id="pair-figures">'))
+    assert "template" not in figures["0:1"]["layout"]  # reuses the drawn figure's
+    title = figures["1:2"]["layout"]["title"]["text"]
+    assert title.startswith("&lt;b&gt;Bargain&lt;/b&gt; &amp; hunters vs Dormant")
+
+
+def test_hostile_names_are_escaped_everywhere(full_record: RunRecord) -> None:
+    full_record.customers = full_record.customers.rename(columns={"plan": "<b>plan</b>"})
+    full_record.statistics = full_record.statistics.assign(
+        variable=full_record.statistics["variable"].replace("plan", "<b>plan</b>"),
+        feature=full_record.statistics["feature"].str.replace("plan=", "<b>plan</b>=", regex=False),
+    )
+    page = report_html(full_record)
+    for raw in (EVIL_ID, EVIL_LEVEL, "<b>plan", "<b>Bargain", "<i>tenure", "<Recent>", "<now>"):
+        assert raw not in page
+    parsed = _parse(page)
+    # The page's own scripts only: config, bundle, nine figures, pair data, pair script.
+    assert sum(1 for tag, _ in parsed.tags if tag == "script") == 13
+    for tag, attrs in parsed.tags:
+        assert not any(name.startswith("on") for name in attrs), (tag, attrs)
+
+
+def test_old_record_without_new_fields_still_renders(record: RunRecord) -> None:
+    old_columns = ["segment_id", "name", "size", "share", "stability", "rule", "rule_precision"]
+    record.segments = record.segments[[*old_columns, "rule_recall", "action"]]
+    page = report_html(record)  # default statistics and customers: empty
+    parsed = _parse(page)
+    assert parsed.sections == SECTION_IDS
+    assert "No revenue shares were recorded" in parsed.text["at-a-glance"]
+    assert "Segment-vs-rest statistics were not recorded" in parsed.text["at-a-glance"]
+    assert page.count('<article class="card"') == 3
+    text = parsed.text["variables"]
+    assert text.count("Customer-level values were not stored with this run") == 2
+    assert "difference from the average customer" in text  # radar from the profiles
+    assert "revenue share" not in parsed.text["segments"]
+    assert "pair-select" not in page
+
+
+def test_empty_run_still_renders(tmp_path: Path) -> None:
+    record = RunRecord(
+        meta={},
+        quality={},
+        selection={},
+        model={},
+        timings={},
+        k_scores=pd.DataFrame(columns=K_SCORE_COLUMNS),
+        assignments=pd.DataFrame(columns=ASSIGNMENT_COLUMNS),
+        segments=pd.DataFrame(columns=SEGMENT_COLUMNS),
+        profiles=pd.DataFrame(columns=PROFILE_COLUMNS),
+    )
+    text = _parse(report_html(record)).text["variables"]
+    assert "no radar" in text
+
+
+def test_customers_are_joined_on_their_id(full_record: RunRecord) -> None:
+    reference = report_html(full_record)
+    full_record.customers = full_record.customers.iloc[::-1].reset_index(drop=True)
+    # Reversed rows, same customers: the same segments, so the same tables.
+    page = report_html(full_record)
+    table = re.compile(r'<div class="pair".*?</div>', re.S)
+    assert table.findall(page) == table.findall(reference)
+
+
+def test_customers_without_assignment_are_left_out_and_counted(full_record: RunRecord) -> None:
+    stray = full_record.customers.head(1).assign(customer_id="nobody")
+    full_record.customers = pd.concat([full_record.customers, stray], ignore_index=True)
+    text = _parse(report_html(full_record)).text["variables"]
+    assert "1 customer without a segment assignment is left out." in text
+
+
+def test_full_report_is_deterministic(full_record: RunRecord) -> None:
+    assert report_html(full_record) == report_html(full_record)
+
+
+def test_comparison_pairs_cap() -> None:
+    twelve = comparison_pairs({s: 10 for s in range(12)})
+    assert len(twelve) == 66
+    sizes = {s: 100 - s for s in range(14)}  # 0..5 are the six largest
+    pairs = comparison_pairs(sizes)
+    assert len(pairs) == 6 * 13 - 15
+    assert all(a < 6 or b < 6 for a, b in pairs)
+    assert (6, 7) not in pairs and (0, 13) in pairs
+    assert comparison_pairs({0: 5, 1: 0}) == []
+
+
+def test_many_segments_say_which_pairs(full_record: RunRecord) -> None:
+    n = len(full_record.assignments)
+    ids = [i % 14 for i in range(n)]
+    full_record.assignments = full_record.assignments.assign(segment_id=ids)
+    full_record.segments = pd.DataFrame(
+        {"segment_id": range(14), "name": [f"S{i}" for i in range(14)], "size": 2, "share": 1 / 14}
+    )
+    full_record.profiles = full_record.profiles.iloc[0:0]
+    full_record.statistics = full_record.statistics.iloc[0:0]
+    page = report_html(full_record)
+    options, tables, figures = _pair_keys(page)
+    assert len(options) == len(tables) == len(figures) == 6 * 13 - 15
+    assert "only the pairs involving one of the 6 largest are compared (63 pairs)" in page
+
+
+def test_large_run_with_customers_stays_small(large_record: RunRecord, tmp_path: Path) -> None:
+
+    rng = np.random.default_rng(0)
+    n = len(large_record.assignments)
+    large_record.customers = pd.DataFrame(
+        {
+            "customer_id": large_record.assignments["customer_id"],
+            **{f"x{i}": rng.gamma(2.0, size=n) for i in range(8)},
+            "plan": rng.choice(["a", "b", "c"], size=n),
+        }
+    )
+    out = render_report(large_record, tmp_path / "large.html")
+    page = out.read_text(encoding="utf-8")
+    assert "2,000 of 20,000 customers shown (stratified sample)" in page
+    assert out.stat().st_size < 6_500_000
+
+
+def test_large_base_compares_pairs_on_a_stated_sample(
+    full_record: RunRecord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from user_segmentation.report import html as html_module
+
+    monkeypatch.setattr(html_module, "COMPARISON_MAX_CUSTOMERS", 15)
+    text = _parse(report_html(full_record)).text["variables"]
+    assert "Computed on a stratified sample of 15 of 30 customers" in text

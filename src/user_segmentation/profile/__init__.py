@@ -1,5 +1,6 @@
 """profile stage: what each segment is — sizes, profiles, statistics, rules, names, actions."""
 
+from user_segmentation.profile.compare import compare_segments
 from user_segmentation.profile.describe import describe_segments
 from user_segmentation.profile.names import (
     apply_user_names,
@@ -9,7 +10,7 @@ from user_segmentation.profile.names import (
     trait_names,
 )
 from user_segmentation.profile.playbook import DEFAULT_PLAYBOOK, load_playbook, suggest_actions
-from user_segmentation.profile.profiles import profile_table, segment_table
+from user_segmentation.profile.profiles import profile_table, segment_table, statistics_record
 from user_segmentation.profile.rules import SegmentRule, segment_rules
 from user_segmentation.profile.stats import (
     segment_statistics,
@@ -23,6 +24,7 @@ __all__ = [
     "SegmentRule",
     "apply_user_names",
     "base_name",
+    "compare_segments",
     "describe_segments",
     "load_playbook",
     "profile_table",
@@ -32,6 +34,7 @@ __all__ = [
     "segment_statistics",
     "segment_table",
     "small_segments",
+    "statistics_record",
     "suggest_actions",
     "top_distinguishing",
     "trait_names",

@@ -3,52 +3,87 @@
 The page opens offline: plotly.js is inlined once in ``<head>`` and every figure is a ``<div>``
 plus an inline script that draws it. All text from the record is HTML-escaped; figure data is
 embedded as JSON that Plotly escapes for use inside ``<script>``.
+
+With no server behind the page, the comparison of two segments is precomputed for every pair
+(see :func:`comparison_pairs`) and a small inline script shows the pair chosen in a
+``<select>``.
 """
 
 from __future__ import annotations
 
 import html
+import itertools
+import json
 import logging
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
+from user_segmentation.profile.compare import compare_segments
 from user_segmentation.records import RunRecord
 from user_segmentation.report.atomic import write_text_atomic
+from user_segmentation.report.cards import CARD_CSS, segment_cards_html
 from user_segmentation.report.figures import (
+    _short_number,
     dendrogram_figure,
     k_selection_figure,
     pca_scatter_figure,
     profile_heatmap_figure,
     segment_sizes_figure,
     stability_figure,
+    stratified_sample,
 )
-from user_segmentation.report.labels import segment_labels
+from user_segmentation.report.labels import segment_colours, segment_labels
 from user_segmentation.report.structure import format_scalar
 from user_segmentation.report.structure import to_html as structure_html
 from user_segmentation.report.traits import defining_traits, format_trait
 from user_segmentation.report.validation import require_columns
+from user_segmentation.report.variables import (
+    comparison_figure,
+    distribution_figure,
+    radar_figure,
+    variable_explorer_figure,
+    variable_kinds,
+)
 
 logger = logging.getLogger(__name__)
 
 #: ``id`` of each ``<section>``, in the order they appear in the report.
 SECTION_IDS = [
     "summary",
+    "at-a-glance",
     "k-selection",
     "segments",
     "sizes",
     "pca",
-    "profiles",
+    "variables",
     "quality",
     "metadata",
 ]
 
+#: Up to this many segments, every pair is compared; above it, only the pairs that involve
+#: one of the :data:`PAIR_ANCHORS` largest segments (keeps the page's size linear in k).
+MAX_ALL_PAIRS = 12
+PAIR_ANCHORS = 6
+#: Most customers the variable explorer embeds (one sample serves every variable).
+EXPLORER_MAX_POINTS = 2_000
+#: Above this many customers, pair comparisons run on a stratified sample of this size.
+COMPARISON_MAX_CUSTOMERS = 100_000
+#: Most categorical variables drawn as stacked shares.
+MAX_CATEGORICAL_FIGURES = 6
+#: Rows of each pair's comparison table.
+COMPARISON_TABLE_ROWS = 10
+
 _PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 
-_CSS = """
+_CSS = (
+    """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #222;
        margin: 0; background: #fafafa; line-height: 1.45; }
 main { max-width: 1120px; margin: 0 auto; padding: 1.5rem 2rem 4rem; background: #fff; }
@@ -66,6 +101,33 @@ dl { display: grid; grid-template-columns: max-content auto; gap: .2rem 1rem; ma
 dt { font-weight: 600; } dd { margin: 0; }
 details { margin: .8rem 0; } summary { cursor: pointer; color: #444; }
 .figure { margin: 1rem 0; }
+.missing { color: #666; font-style: italic; }
+label.pair-pick { font-weight: 600; margin-right: .4rem; }
+"""
+    + CARD_CSS
+)
+
+# Shows the chosen pair's table and redraws the one comparison figure with its data. Figure
+# data sits in a JSON block (not one script per pair) so the page stays small.
+_PAIR_SCRIPT = """
+(function () {
+  var select = document.getElementById("pair-select");
+  var source = document.getElementById("pair-figures");
+  if (!select || !source) { return; }
+  var figures = JSON.parse(source.textContent);
+  select.addEventListener("change", function () {
+    var key = select.value;
+    var tables = document.querySelectorAll("#variables .pair");
+    for (var i = 0; i < tables.length; i++) {
+      tables[i].hidden = tables[i].getAttribute("data-pair") !== key;
+    }
+    var gd = document.getElementById("fig-comparison");
+    var fig = figures[key];
+    if (!gd || !fig || !window.Plotly) { return; }
+    var layout = Object.assign({}, fig.layout, {template: gd.layout.template});
+    Plotly.react(gd, fig.data, layout, {displaylogo: false, responsive: true});
+  });
+})();
 """
 
 
@@ -195,6 +257,7 @@ def _segments_table(record: RunRecord) -> str:
     traits = defining_traits(record.profiles, n=3)
     rows = []
     described = "rule" in segments and segments["rule"].fillna("").astype(str).str.len().gt(0).any()
+    valued = [c for c in ("revenue_share", "value_index") if _has_values(segments, c)]
     for row in segments.to_dict("records"):
         seg, size, share = int(row["segment_id"]), row["size"], row["share"]
         trait_html = ", ".join(
@@ -207,6 +270,14 @@ def _segments_table(record: RunRecord) -> str:
         share_num = _num(share)
         share_text = f"{share_num:.1%}" if share_num is not None else "—"
         extra = ""
+        for column in valued:
+            number = _num(row.get(column))
+            text = (
+                "—"
+                if number is None
+                else (f"{number:.1%}" if column == "revenue_share" else f"{number:.2f}")
+            )
+            extra += f'<td class="num">{text}</td>'
         if described:
             precision, recall = _num(row.get("rule_precision")), _num(row.get("rule_recall"))
             measured = (
@@ -214,7 +285,7 @@ def _segments_table(record: RunRecord) -> str:
                 if precision is not None and recall is not None
                 else ""
             )
-            extra = (
+            extra += (
                 f"<td>{_esc(row.get('rule') or '—')}{measured}</td>"
                 f"<td>{_esc(row.get('action') or '—')}</td>"
             )
@@ -223,7 +294,19 @@ def _segments_table(record: RunRecord) -> str:
             f'<td class="num">{size_text}</td>'
             f'<td class="num">{share_text}</td><td>{trait_html or "—"}</td>{extra}</tr>'
         )
-    heads = "<th>rule</th><th>suggested action</th>" if described else ""
+    heads = "".join(
+        '<th class="num">revenue share</th>'
+        if c == "revenue_share"
+        else '<th class="num">value index</th>'
+        for c in valued
+    )
+    heads += "<th>rule</th><th>suggested action</th>" if described else ""
+    value_note = (
+        " The value index is the segment's share of revenue divided by its share of "
+        "customers: above 1, the segment brings more than its head count."
+        if "value_index" in valued
+        else ""
+    )
     return (
         "<p>Defining traits are the three features whose segment mean departs most from the "
         "overall mean, measured in standard deviations of the whole customer base "
@@ -231,11 +314,43 @@ def _segments_table(record: RunRecord) -> str:
         "deviation): “+1.8 sd” is well above the average customer, “−1.2 sd” below. "
         "Constant features are left out. A rule is the shortest description a shallow decision "
         "tree finds for the segment; its precision is the share of customers matching it who "
-        "are in the segment, its recall the share of the segment it matches.</p>"
+        f"are in the segment, its recall the share of the segment it matches.{value_note}</p>"
         '<table class="segments"><thead><tr><th>id</th><th>name</th><th>customers</th>'
         f"<th>share</th><th>defining traits</th>{heads}</tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
+
+
+def _has_values(frame: pd.DataFrame, column: str) -> bool:
+    """Whether ``column`` exists and holds at least one finite number."""
+    if column not in frame:
+        return False
+    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+    return bool(np.isfinite(values).any())
+
+
+def _glance(record: RunRecord) -> str:
+    statistics = record.statistics if _usable_statistics(record.statistics) else None
+    intro = (
+        "<p>One card per segment: its size, its worth, what sets it apart, how to find it and "
+        "what to offer it.</p>"
+    )
+    if not _has_values(record.segments, "revenue_share"):
+        intro += (
+            '<p class="missing">No revenue shares were recorded for this run (no monetary '
+            "measure, or a run from before they were kept).</p>"
+        )
+    if statistics is None:
+        intro += (
+            '<p class="missing">Segment-vs-rest statistics were not recorded for this run, so '
+            "the cards do not list significant differences.</p>"
+        )
+    return intro + segment_cards_html(record.segments, statistics)
+
+
+def _usable_statistics(statistics: pd.DataFrame | None) -> bool:
+    needed = {"segment_id", "feature", "std_diff", "cohens_d", "significant", "mean"}
+    return statistics is not None and len(statistics) > 0 and needed <= set(statistics.columns)
 
 
 def _pca_scatter(record: RunRecord, max_points: int) -> str:
@@ -251,6 +366,278 @@ def _pca_scatter(record: RunRecord, max_points: int) -> str:
         explained_variance=None if explained is None else [float(v) for v in explained],
     )
     return _figure_div(fig, "fig-pca")
+
+
+def comparison_pairs(
+    sizes: Mapping[int, int], *, max_all: int = MAX_ALL_PAIRS, anchors: int = PAIR_ANCHORS
+) -> list[tuple[int, int]]:
+    """The pairs of segments whose comparison the static report precomputes.
+
+    Every pair up to ``max_all`` segments (12 segments: 66 pairs); above that, only the pairs
+    involving at least one of the ``anchors`` largest segments, so the page grows linearly
+    with k rather than quadratically.
+
+    Parameters
+    ----------
+    sizes
+        ``{segment_id: customers}``; segments without customers are left out.
+    max_all
+        Largest number of segments for which every pair is kept.
+    anchors
+        How many of the largest segments (ties: lower id first) anchor the pairs above
+        ``max_all``.
+
+    Returns
+    -------
+    list of tuple
+        ``(a, b)`` with ``a < b``, in lexicographic order.
+
+    Examples
+    --------
+    >>> comparison_pairs({2: 10, 0: 5, 1: 7})
+    [(0, 1), (0, 2), (1, 2)]
+    >>> comparison_pairs({0: 5, 1: 7, 2: 10, 3: 1}, max_all=3, anchors=1)
+    [(0, 2), (1, 2), (2, 3)]
+    """
+    ids = sorted(int(s) for s, n in sizes.items() if n > 0)
+    pairs = list(itertools.combinations(ids, 2))
+    if len(ids) <= max_all:
+        return pairs
+    largest = set(sorted(ids, key=lambda s: (-sizes[s], s))[:anchors])
+    return [(a, b) for a, b in pairs if a in largest or b in largest]
+
+
+def _customer_segments(record: RunRecord) -> tuple[pd.DataFrame, np.ndarray, str] | None:
+    """The customer table with each row's segment (joined on ``customer_id``), or ``None``."""
+    customers = record.customers
+    if customers is None or customers.empty or "customer_id" not in customers:
+        return None
+    if len(customers.columns) < 2:
+        return None
+    require_columns(record.assignments, ["customer_id", "segment_id"], "assignments")
+    # Rows should already be in assignment order; joining on the id guards against drift.
+    lookup = pd.Series(
+        record.assignments["segment_id"].to_numpy(),
+        index=record.assignments["customer_id"].astype(str).to_numpy(),
+    )
+    lookup = lookup[~lookup.index.duplicated(keep="first")]
+    segment = customers["customer_id"].astype(str).map(lookup)
+    known = segment.notna().to_numpy()
+    note = ""
+    if not known.all():
+        lost = int((~known).sum())
+        logger.warning("report: %d customers have no segment assignment; left out", lost)
+        note = (
+            f"{lost:,} customer{'s' if lost != 1 else ''} without a segment assignment "
+            f"{'are' if lost != 1 else 'is'} left out. "
+        )
+    ids = segment[known].astype("int64").to_numpy()
+    return customers.loc[known].reset_index(drop=True), ids, note
+
+
+def _missing(text: str) -> str:
+    return f'<p class="missing">{_esc(text)}</p>'
+
+
+def _script_json(value: Any) -> str:
+    """JSON safe inside ``<script>``: ``<``, ``>`` and ``&`` written as escapes."""
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _pair_value(value: Any, kind: Any) -> str:
+    number = _num(value)
+    if number is None:
+        return "—"
+    return f"{number:.1%}" if kind == "categorical" else _short_number(number)
+
+
+def _signed(text: str) -> str:
+    """A true minus sign, as in the rest of the report."""
+    return text.replace("-", "\N{MINUS SIGN}")
+
+
+def _pair_table(frame: pd.DataFrame, name_a: str, name_b: str) -> str:
+    if frame.empty:
+        return _missing("No variable to compare.")
+    rows = []
+    for row in frame.head(COMPARISON_TABLE_ROWS).to_dict("records"):
+        kind = row["kind"]
+        effect = _num(row["effect"])
+        p = _num(row["p_adjusted"])
+        measure = "h" if row["effect_measure"] == "cohens_h" else "d"
+        difference = _num(row["difference"])
+        if difference is None:
+            diff_text = "—"
+        elif kind == "categorical":
+            diff_text = _signed(f"{difference * 100:+.1f} pts")
+        else:
+            diff_text = _signed(("+" if difference > 0 else "") + _short_number(difference))
+        css = "" if bool(row["significant"]) else ' class="dim"'
+        effect_html = "—"
+        if effect is not None:
+            direction = "up" if effect > 0 else "down"
+            effect_html = (
+                f'<span class="{direction}">{measure} = {_signed(f"{effect:+.2f}")}</span>'
+            )
+        rows.append(
+            f"<tr{css}><td>{_esc(row['feature'])}</td>"
+            f'<td class="num">{_pair_value(row["mean_a"], kind)}</td>'
+            f'<td class="num">{_pair_value(row["mean_b"], kind)}</td>'
+            f'<td class="num">{_esc(diff_text)}</td><td class="num">{effect_html}</td>'
+            f'<td class="num">{f"{p:.3g}" if p is not None else "—"}</td></tr>'
+        )
+    return (
+        '<table class="comparison"><thead><tr><th>variable</th>'
+        f'<th class="num">{_esc(name_a)}</th><th class="num">{_esc(name_b)}</th>'
+        '<th class="num">difference</th><th class="num">effect</th>'
+        '<th class="num">adjusted p</th></tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _pair_comparisons(
+    customers: pd.DataFrame,
+    ids: np.ndarray,
+    kinds: Mapping[str, str],
+    segments: pd.DataFrame,
+    seed: int,
+) -> str:
+    numeric = [v for v, k in kinds.items() if k == "numeric"]
+    categorical = [v for v, k in kinds.items() if k == "categorical"]
+    seg_ids, counts = np.unique(ids, return_counts=True)
+    sizes = {int(s): int(n) for s, n in zip(seg_ids, counts, strict=True)}
+    pairs = comparison_pairs(sizes)
+    if not pairs:
+        return _missing("A comparison needs at least two segments with customers.")
+    if not numeric and not categorical:
+        return _missing("The customer table holds no variable to compare.")
+    note = ""
+    if len(ids) > COMPARISON_MAX_CUSTOMERS:
+        keys = pd.DataFrame(
+            {
+                "customer_id": customers["customer_id"].astype(str).to_numpy(),
+                "segment_id": ids,
+                "_row": np.arange(len(ids)),
+            }
+        )
+        rows = np.sort(stratified_sample(keys, COMPARISON_MAX_CUSTOMERS, seed)["_row"].to_numpy())
+        customers, ids = customers.iloc[rows].reset_index(drop=True), ids[rows]
+        note = (
+            f" Computed on a stratified sample of {len(rows):,} of {len(keys):,} customers: "
+            "means, shares and effect sizes estimate the whole base's; p-values are the "
+            "sample's."
+        )
+    if len(sizes) > MAX_ALL_PAIRS:
+        note += (
+            f" With {len(sizes)} segments, only the pairs involving one of the "
+            f"{PAIR_ANCHORS} largest are compared ({len(pairs)} pairs)."
+        )
+    labels = segment_labels(segments, extra_ids=sizes)
+    colours = segment_colours(labels)
+    options, tables = [], []
+    figures: dict[str, Any] = {}
+    first = ""
+    for i, (a, b) in enumerate(pairs):
+        frame = compare_segments(customers, ids, a, b, numeric=numeric, categorical=categorical)
+        key = f"{a}:{b}"
+        fig = comparison_figure(frame, labels[a], labels[b], colours=(colours[a], colours[b]))
+        if i == 0:
+            first = _figure_div(fig, "fig-comparison")
+        payload = json.loads(fig.to_json())
+        payload.get("layout", {}).pop("template", None)  # the page reuses the first figure's
+        figures[key] = payload
+        chosen = " selected" if i == 0 else ""
+        options.append(
+            f'<option value="{key}"{chosen}>{_esc(labels[a])} vs {_esc(labels[b])}</option>'
+        )
+        hidden = "" if i == 0 else " hidden"
+        tables.append(
+            f'<div class="pair" data-pair="{key}"{hidden}>'
+            f"{_pair_table(frame, labels[a], labels[b])}</div>"
+        )
+    return (
+        "<p>Pick two segments to see where they differ most. Effect sizes: Cohen's d for a "
+        "numeric variable (difference of means over the pooled standard deviation) and "
+        "Cohen's h for a level of a category (difference of shares on the same scale: 0.2 "
+        "small, 0.5 medium, 0.8 large). Tests: Mann-Whitney U and Fisher's exact test, "
+        "p-values adjusted for the number of rows (Benjamini-Hochberg); rows in grey are not "
+        f"significant at 5%.{_esc(note)}</p>"
+        '<p><label class="pair-pick" for="pair-select">Compare</label>'
+        f'<select id="pair-select">{"".join(options)}</select></p>'
+        f"{''.join(tables)}{first}"
+        f'<script type="application/json" id="pair-figures">{_script_json(figures)}</script>'
+        f"<script>{_PAIR_SCRIPT}</script>"
+    )
+
+
+def _variables(record: RunRecord) -> str:
+    seed_num = _num(record.meta.get("seed"))
+    seed = int(seed_num) if seed_num is not None else 0
+    joined = _customer_segments(record)
+    statistics = record.statistics if _usable_statistics(record.statistics) else None
+    kinds: dict[str, str] = {}
+    if joined is not None:
+        kinds = dict(variable_kinds(joined[0], statistics))
+    no_customers = (
+        "Customer-level values were not stored with this run (an older run, or one loaded "
+        "without them), so distributions and segment-to-segment comparisons are not shown."
+    )
+    parts = ["<h3>Distributions by segment</h3>"]
+    if joined is None:
+        parts.append(_missing(no_customers))
+    else:
+        customers, ids, note = joined
+        numeric = [v for v, k in kinds.items() if k == "numeric"]
+        categorical = [v for v, k in kinds.items() if k == "categorical"]
+        if note:
+            parts.append(_missing(note))
+        if numeric:
+            parts.append(
+                "<p>Choose a variable from the menu; switch between box and violin plots with "
+                "the buttons. Click a segment in the legend to hide it.</p>"
+            )
+            fig = variable_explorer_figure(
+                customers,
+                ids,
+                record.segments,
+                variables=numeric,
+                max_points=EXPLORER_MAX_POINTS,
+                random_state=seed,
+            )
+            parts.append(_figure_div(fig, "fig-explorer"))
+        for i, variable in enumerate(categorical[:MAX_CATEGORICAL_FIGURES]):
+            fig = distribution_figure(customers, ids, record.segments, variable, categorical=True)
+            parts.append(_figure_div(fig, f"fig-categorical-{i}"))
+        if len(categorical) > MAX_CATEGORICAL_FIGURES:
+            rest = categorical[MAX_CATEGORICAL_FIGURES:]
+            parts.append(_missing(f"Not drawn: {len(rest)} more categorical variables."))
+    parts.append(
+        '<h3 id="profiles">Segment profiles</h3>'
+        "<p>Colour: standardised difference from the average customer, in standard "
+        "deviations (red above, blue below; blank for a constant feature); cell text: the "
+        "segment mean. Hover a cell for the overall mean and lift (segment mean ÷ "
+        "overall mean).</p>"
+        + _figure_div(profile_heatmap_figure(record.profiles, record.segments), "fig-profiles")
+    )
+    parts.append("<h3>Most distinguishing variables</h3>")
+    source = statistics if statistics is not None else record.profiles
+    if source is None or source.empty:
+        parts.append(_missing("No profile statistics were recorded, so there is no radar."))
+    else:
+        reference = "the rest of the base" if statistics is not None else "the average customer"
+        parts.append(
+            "<p>Each segment's standardised difference from "
+            f"{reference} on the variables that tell segments apart most; the dashed ring is "
+            "no difference. Click a segment in the legend to hide or show it.</p>"
+        )
+        parts.append(_figure_div(radar_figure(source, record.segments), "fig-radar"))
+    parts.append("<h3>Two segments side by side</h3>")
+    if joined is None:
+        parts.append(_missing(no_customers))
+    else:
+        parts.append(_pair_comparisons(joined[0], joined[1], kinds, record.segments, seed))
+    return "".join(parts)
 
 
 def _timings_table(timings: dict[str, Any]) -> str:
@@ -273,13 +660,20 @@ def _timings_table(timings: dict[str, Any]) -> str:
 def report_html(record: RunRecord, *, max_points: int = 5_000) -> str:
     """Build the full report page of one run as a string (no file is touched).
 
+    Sections, in order (:data:`SECTION_IDS`): summary, segment cards, choice of k, segment
+    table, sizes, PCA scatter, variable analysis (distributions, profile heatmap, radar and
+    the two-segment comparison), data quality, metadata. Parts whose data the record lacks
+    (an older run without customer values or statistics) say so instead of failing.
+
     Parameters
     ----------
     record
         The run, as built by the pipeline or loaded from the store.
     max_points
         Most customers drawn in the PCA scatter; larger runs are shown as a stratified
-        sample seeded with the run's ``seed``.
+        sample seeded with the run's ``seed``. The variable explorer embeds at most
+        :data:`EXPLORER_MAX_POINTS` customers (one sample for every variable) and the pair
+        comparisons use at most :data:`COMPARISON_MAX_CUSTOMERS`.
 
     Returns
     -------
@@ -317,6 +711,7 @@ def report_html(record: RunRecord, *, max_points: int = 5_000) -> str:
     meta: dict[str, Any] = {"run_id": record.run_id, **record.meta}
     sections = {
         "summary": ("Summary", _summary(record)),
+        "at-a-glance": ("Segments at a glance", _glance(record)),
         "k-selection": ("Choosing the number of segments", _k_selection(record)),
         "segments": ("Segments", _segments_table(record)),
         "sizes": (
@@ -324,14 +719,7 @@ def report_html(record: RunRecord, *, max_points: int = 5_000) -> str:
             _figure_div(segment_sizes_figure(record.segments), "fig-sizes"),
         ),
         "pca": ("Customers on the principal components", _pca_scatter(record, max_points)),
-        "profiles": (
-            "Segment profiles",
-            "<p>Colour: standardised difference from the average customer, in standard "
-            "deviations (red above, blue below; blank for a constant feature); cell text: the "
-            "segment mean. Hover a cell for the overall mean and lift (segment mean ÷ "
-            "overall mean).</p>"
-            + _figure_div(profile_heatmap_figure(record.profiles, record.segments), "fig-profiles"),
-        ),
+        "variables": ("Variable analysis", _variables(record)),
         "quality": ("Data quality", structure_html(record.quality)),
         "metadata": (
             "Run metadata and timings",
