@@ -247,6 +247,11 @@ class StoreConfig(_Strict):
     """Where runs are kept."""
 
     url: str = "segmentation.db"
+    auto_publish: bool = Field(
+        default=False,
+        description="publish every new run at once; otherwise it is a candidate until "
+        "`segment publish RUN` (readers show the latest run until one is published)",
+    )
 
 
 class ProfileConfig(_Strict):
@@ -272,6 +277,29 @@ class ProfileConfig(_Strict):
     )
 
 
+class UpdateConfig(_Strict):
+    """When `segment update` keeps the current model and when it refits (see the README)."""
+
+    psi_moderate: float = Field(default=0.1, gt=0, description="PSI noted as a moderate shift")
+    psi_major: float = Field(default=0.25, gt=0, description="PSI of a feature that refits")
+    share_total_variation: float = Field(
+        default=0.1, gt=0, le=1, description="total shift of segment shares that refits"
+    )
+    margin_decay: float = Field(
+        default=0.25, gt=0, description="relative fall of the median assignment margin that refits"
+    )
+    far_share: float = Field(
+        default=0.05,
+        gt=0,
+        le=1,
+        description="share of customers beyond the model's 99th-percentile distance that refits",
+    )
+    aliases: dict[str, str] = Field(
+        default_factory=dict,
+        description="renamed columns in new data for `segment assign`: {new name: model name}",
+    )
+
+
 class ReportConfig(_Strict):
     """Where the HTML report is written."""
 
@@ -292,6 +320,7 @@ class ProjectConfig(_Strict):
     reduce: ReduceConfig = Field(default_factory=ReduceConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)
     profile: ProfileConfig = Field(default_factory=ProfileConfig)
+    update: UpdateConfig = Field(default_factory=UpdateConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
     _base_dir: Path = PrivateAttr(default=Path("."))

@@ -64,6 +64,13 @@ PROFILE_COLUMNS = [
     "std_diff",  # float, (segment mean − overall mean) / overall standard deviation
     # (population std, ddof=0); NaN when the feature is constant
 ]
+#: The migration ledger of a run: customers whose segment differs from the run it updated
+#: (``meta["base_run_id"]``); empty for a run made from scratch.
+MOVE_COLUMNS = [
+    "customer_id",
+    "from_segment",  # int, segment in the base run; missing for a customer new in this run
+    "to_segment",  # int, segment in this run; missing for a customer gone since the base run
+]
 #: Segment-vs-rest statistics, one row per (segment, variable) or (segment, variable=level);
 #: the columns of :func:`user_segmentation.profile.stats.segment_statistics` with ``segment``
 #: renamed ``segment_id`` and ``significant`` stored as 0/1.
@@ -129,6 +136,8 @@ class RunRecord:
         Long table, one row per (segment, feature), with :data:`PROFILE_COLUMNS`.
     statistics
         Long table with :data:`STATISTICS_COLUMNS` (empty when not computed).
+    moves
+        The migration ledger with :data:`MOVE_COLUMNS` (empty when the run updated nothing).
     customers
         One row per customer, in the order of ``assignments``: ``customer_id`` then every
         profiled feature on its original scale (numeric as float, categorical as text, missing
@@ -149,5 +158,6 @@ class RunRecord:
     statistics: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=STATISTICS_COLUMNS)
     )
+    moves: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=MOVE_COLUMNS))
     customers: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["customer_id"]))
     run_id: int | None = field(default=None)

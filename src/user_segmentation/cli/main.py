@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from user_segmentation import __version__
+from user_segmentation.cli.common import ConfigOption, Quiet, errors
 from user_segmentation.cli.output import (
     StageProgress,
     err_console,
@@ -19,8 +18,8 @@ from user_segmentation.cli.output import (
     print_selection,
     print_summary,
 )
+from user_segmentation.cli.runs import runs_app
 from user_segmentation.config import load_config
-from user_segmentation.errors import SegmentationError
 
 if TYPE_CHECKING:
     from user_segmentation.pipeline.run import RunResult
@@ -32,8 +31,6 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print no progress, only results.")]
 
 
 def _version(value: bool) -> None:
@@ -78,7 +75,7 @@ def demo(
     from user_segmentation.demo.project import write_demo_project
 
     progress = StageProgress(quiet)
-    with _errors(), progress.running():
+    with errors(), progress.running():
         progress("generate demo data")
         generate_demo(out, customers, seed=seed)
         project = write_demo_project(out, seed=seed)
@@ -111,7 +108,7 @@ def init(
         err_console.print(f"[bold red]error:[/] {out} exists; use --force to overwrite it")
         raise typer.Exit(code=3)
     progress = StageProgress(quiet)
-    with _errors(), progress.running():
+    with errors(), progress.running():
         found = inspect_inputs(data, progress=lambda item: progress(f"inspect {item}"))
         text = propose_project(found, project=project)
     out.write_text(text, encoding="utf-8")
@@ -128,7 +125,7 @@ def run(
 ) -> None:
     """Run the segmentation declared in a project file and store it as a new run."""
     progress = StageProgress(quiet)
-    with _errors(), progress.running():
+    with errors(), progress.running():
         result = _run(config, progress)
     print_summary(result)
 
@@ -158,7 +155,7 @@ def select_k(
     from user_segmentation.pipeline.run import choose_k, prepare
 
     progress = StageProgress(quiet)
-    with _errors(), progress.running():
+    with errors(), progress.running():
         project = load_config(config)
         prepared = prepare(project, progress=progress)
         progress("select")
@@ -195,7 +192,7 @@ def export(
     from user_segmentation.export import member_table, write_members
     from user_segmentation.store import RunStore
 
-    with _errors():
+    with errors():
         project = load_config(config)
         with RunStore(project.store_url()) as store:
             record = store.load_run(run_id)
@@ -212,18 +209,147 @@ def export(
         )
 
 
+@app.command()
+def assign(
+    data: Annotated[
+        Path, typer.Argument(help="New customers: one row each, with the model's features.")
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Where to write the assignments (.csv, .parquet, .xlsx)."),
+    ] = None,
+    config: ConfigOption = Path("segmentation.yaml"),
+    run_id: Annotated[
+        int | None, typer.Option("--run", help="Run whose model scores (default: the current).")
+    ] = None,
+    id_column: Annotated[
+        str, typer.Option("--id", help="Customer id column of the new data.")
+    ] = "customer_id",
+) -> None:
+    """Score new or changed customers with the current model, without refitting it.
+
+    Each customer goes to the nearest segment, with its distance, margin and confidence.
+    The data needs the model's features (`segment export` writes them; `segment runs show`
+    names them); renamed columns can be mapped with `update.aliases` in the project file.
+    """
+    from user_segmentation.detect.proposal import source_kind
+    from user_segmentation.export import write_members
+    from user_segmentation.pipeline.assign import assign_new
+    from user_segmentation.sources import read_source
+    from user_segmentation.store import RunStore
+
+    with errors():
+        project = load_config(config)
+        frame = read_source(source_kind(str(data)), data, id_columns=[id_column])  # type: ignore[arg-type]
+        if id_column != "customer_id":
+            frame = frame.rename(columns={id_column: "customer_id"})
+        with RunStore(project.store_url()) as store:
+            record = store.load_run(run_id, customers=False)
+        scored = assign_new(frame, record, source=str(data), aliases=project.update.aliases)
+        target = out or data.with_name(f"{data.name.split('.')[0]}_segments.csv")
+        write_members(scored.assignments, target)
+    for note in scored.notes:
+        out_console.print(f"note: {note}", style="yellow")
+    counts = scored.assignments.groupby(["segment_id", "segment_name"]).size().reset_index()
+    for seg, name, n in counts.itertuples(index=False):
+        out_console.print(f"  {seg:>3}  {name:<28} {n:>9,}")
+    out_console.print(
+        f"Assigned {len(scored.assignments):,} customers with the model of run {record.run_id}: "
+        f"{target}"
+    )
+
+
+@app.command()
+def update(
+    config: ConfigOption = Path("segmentation.yaml"),
+    refit: Annotated[
+        bool, typer.Option("--refit", help="Refit the segments whatever the drift says.")
+    ] = False,
+    quiet: Quiet = False,
+) -> None:
+    """Bring the segments up to date with the sources' current data, keeping ids stable.
+
+    Scores every customer with the current model, measures drift (PSI per feature, shift of
+    segment shares, margin decay, customers far from every centroid) and keeps the model or
+    refits, matching new segments to the current ones. The new run records the decision, its
+    reasons and who moved where. Unchanged inputs make no new run.
+    """
+    from user_segmentation.pipeline.update import update_project
+
+    progress = StageProgress(quiet)
+    with errors(), progress.running():
+        done = update_project(load_config(config), refit=refit, progress=progress)
+    if done.result is None:
+        out_console.print(f"Nothing to do: {done.skipped}.")
+        return
+    assert done.decision is not None
+    print_summary(done.result)
+    out_console.print(
+        f"Update of run {done.base_run_id}: {done.decision.action} — "
+        + "; ".join(done.decision.reasons)
+    )
+    for note in done.decision.notes:
+        out_console.print(f"note: {note}", style="yellow")
+    if done.match is not None:
+        out_console.print(
+            f"Segments born: {done.match.born or 'none'}; retired: {done.match.retired or 'none'}"
+        )
+    out_console.print(
+        f"{len(done.result.record.moves):,} customers moved, arrived or left "
+        f"(`segment runs diff {done.base_run_id} {done.result.run_id}`)"
+    )
+
+
+@app.command()
+def publish(
+    run_id: Annotated[int, typer.Argument(help="The run to publish.")],
+    config: ConfigOption = Path("segmentation.yaml"),
+) -> None:
+    """Publish a run: exports, the report and the dashboard then show it by default."""
+    from user_segmentation.report import render_report
+    from user_segmentation.store import RunStore
+
+    with errors():
+        project = load_config(config)
+        with RunStore(project.store_url()) as store:
+            when = store.publish(run_id)
+            record = store.load_run(run_id)
+        path = render_report(record, project.resolve(project.report.path))
+    out_console.print(f"Published run {run_id} ({when}); report: {path}")
+
+
+@app.command()
+def report(
+    run_id: Annotated[
+        int | None, typer.Argument(help="The run (default: the current one).")
+    ] = None,
+    config: ConfigOption = Path("segmentation.yaml"),
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Where to write the HTML report.")
+    ] = None,
+) -> None:
+    """Write the HTML report of a run (by default the current one, to the project's path)."""
+    from user_segmentation.pipeline.run import candidate_report_path
+    from user_segmentation.report import render_report
+    from user_segmentation.store import RunStore
+
+    with errors():
+        project = load_config(config)
+        with RunStore(project.store_url()) as store:
+            current = store.current_run_id()
+            record = store.load_run(run_id)
+        target = out or project.resolve(project.report.path)
+        if out is None and record.run_id != current and record.run_id is not None:
+            target = candidate_report_path(target, record.run_id)
+        path = render_report(record, target)
+    out_console.print(f"Report of run {record.run_id}: {path}")
+
+
+app.add_typer(runs_app, name="runs")
+
+
 def _run(project: Path, progress: StageProgress) -> RunResult:
     # Imported here so that `segment --help` does not load scikit-learn, DuckDB and Plotly.
     from user_segmentation.pipeline.run import run_project
 
     return run_project(load_config(project), progress=progress)
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    """Turn our own errors into a one-line message and the error's exit code."""
-    try:
-        yield
-    except SegmentationError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
-        raise typer.Exit(code=exc.exit_code) from None

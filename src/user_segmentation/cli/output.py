@@ -85,21 +85,28 @@ def print_summary(result: RunResult) -> None:
     table.add_column("segment")
     table.add_column("customers", justify="right")
     table.add_column("share", justify="right")
+    revenue = "revenue_share" in rec.segments and rec.segments["revenue_share"].notna().any()
+    if revenue:
+        table.add_column("revenue", justify="right")
     table.add_column("defining traits (sd from the average customer)")
     traits = defining_traits(rec.profiles, n=3)
     for seg in rec.segments.to_dict("records"):
         described = ", ".join(format_trait(f, d) for f, d in traits.get(int(seg["segment_id"]), []))
+        money = [f"{seg['revenue_share']:.1%}"] if revenue else []
+        small = " [yellow](small)[/]" if seg.get("small") == 1 else ""
         table.add_row(
             str(seg["segment_id"]),
-            str(seg["name"]),
+            f"{seg['name']}{small}",
             f"{seg['size']:,}",
             f"{seg['share']:.1%}",
+            *money,
             described,
         )
     out_console.print(table)
     out_console.print(rec.selection.get("rationale", ""), style="dim")
-    methods = f"{meta['primary_method']} vs {meta['secondary_method']}"
-    out_console.print(f"{methods} agreement: ARI {meta['agreement_ari']:.3f}")
+    if meta.get("agreement_ari") is not None:
+        methods = f"{meta['primary_method']} vs {meta['secondary_method']}"
+        out_console.print(f"{methods} agreement: ARI {meta['agreement_ari']:.3f}")
     out_console.print(f"Report: {result.report_path}")
     out_console.print(f"Store:  {result.store_url}  (run {result.run_id})")
 

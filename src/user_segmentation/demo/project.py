@@ -78,8 +78,19 @@ model:
   k_max: 10
   primary: kmeans          # kmeans or ward; the other is fitted too, their agreement reported
 
+profile:
+  min_segment_size: 50     # smaller segments are flagged and their members never exported
+  small_segments: flag     # flag, or merge them into the nearest other segment
+  # names: {{1: VIP}}      # your own names for segment ids; they persist across runs
+
+update:                    # `segment update`: when to keep the model and when to refit
+  psi_major: 0.25          # a feature whose PSI reaches this refits (0.1 is noted as moderate)
+  share_total_variation: 0.1  # total shift of segment shares that refits
+  far_share: 0.05          # share of customers beyond the model's 99th-percentile distance
+
 store:
   url: segmentation.db     # a SQLite file here, or a database URL
+  auto_publish: true       # false: new runs wait for `segment publish RUN`
 
 report:
   path: report.html

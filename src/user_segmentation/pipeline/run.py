@@ -54,7 +54,7 @@ from user_segmentation.select import KSelection, bootstrap_stability, sweep_k
 from user_segmentation.sources import read_source, source_fingerprint
 from user_segmentation.sources.archives import is_zip
 from user_segmentation.sources.relation import file_table
-from user_segmentation.store import RunRecord, RunStore
+from user_segmentation.store import RunRecord, RunStore, writer_lock
 from user_segmentation.tables import TableRef, quote_identifier
 
 logger = logging.getLogger(__name__)
@@ -120,11 +120,40 @@ class _Stages:
         logger.info("stage %s took %.2f s", name, self.timings[name])
 
 
-def prepare(config: ProjectConfig, *, progress: Progress | None = None) -> Prepared:
-    """Read, integrate, engineer and reduce: everything before choosing k.
+@dataclass
+class Gathered:
+    """The customer table of a project (stages read → features), before any model."""
 
-    Useful on its own in notebooks and benchmarks; :func:`run_project` starts with it.
-    """
+    data: Integrated
+    spec: FeatureSpec
+    features: pd.DataFrame  # one row per customer, sorted by customer id
+    numeric: list[str]  # every numeric feature (profiled)
+    categorical: list[str]  # every categorical feature (profiled)
+    basis_numeric: list[str]  # the features the model sees
+    basis_categorical: list[str]
+    fingerprints: dict[str, str]
+    timings: dict[str, float]
+
+    def prepared(self, pre: Preprocessor, pca: PcaModel, Z: np.ndarray | None = None) -> Prepared:
+        """With a fitted (or stored) preprocessor and PCA: the matrix the models see."""
+        if Z is None:
+            Z = pca.transform(pre.transform(self.features))
+        return Prepared(
+            self.data,
+            self.spec,
+            self.features,
+            self.numeric,
+            self.categorical,
+            pre,
+            pca,
+            Z,
+            self.fingerprints,
+            self.timings,
+        )
+
+
+def gather(config: ProjectConfig, *, progress: Progress | None = None) -> Gathered:
+    """Read, integrate and engineer features: the customer table, no model yet."""
     timings: dict[str, float] = {}
     stage = _Stages(progress, timings)
     with stage("read"):
@@ -146,31 +175,36 @@ def prepare(config: ProjectConfig, *, progress: Progress | None = None) -> Prepa
             f"need ≥ {max(config.model.k_min, 2)} distinct customers to segment, "
             f"found {len(features)}"
         )
+    return Gathered(
+        data, spec, features, numeric, categorical, basis_num, basis_cat, fingerprints, timings
+    )
+
+
+def prepare(config: ProjectConfig, *, progress: Progress | None = None) -> Prepared:
+    """Read, integrate, engineer and reduce: everything before choosing k.
+
+    Useful on its own in notebooks and benchmarks; :func:`run_project` starts with it.
+    """
+    g = gather(config, progress=progress)
+    return reduce_features(config, g, _Stages(progress, g.timings))
+
+
+def reduce_features(config: ProjectConfig, g: Gathered, stage: _Stages) -> Prepared:
+    """Fit the preprocessing and the PCA on the gathered customers."""
     with stage("reduce"):
         pre = Preprocessor(
-            numeric=basis_num,
-            categorical=basis_cat,
+            numeric=g.basis_numeric,
+            categorical=g.basis_categorical,
             impute=config.features.impute,
             skew_threshold=config.features.skew_threshold,
             skew_transform=config.features.skew_transform,
             log=tuple(config.features.log),
-        ).fit(features)
-        X = pre.transform(features)
+        ).fit(g.features)
+        X = pre.transform(g.features)
         pca = fit_pca(
             X, pre.feature_names_out_, variance=config.reduce.variance, random_state=config.seed
         )
-    return Prepared(
-        data,
-        spec,
-        features,
-        numeric,
-        categorical,
-        pre,
-        pca,
-        pca.transform(X),
-        fingerprints,
-        timings,
-    )
+        return g.prepared(pre, pca, pca.transform(X))
 
 
 def run_project(config: ProjectConfig, *, progress: Progress | None = None) -> RunResult:
@@ -188,11 +222,39 @@ def run_project(config: ProjectConfig, *, progress: Progress | None = None) -> R
     RunResult
         The stored record, its run id, the store URL and the report path.
     """
-    _check_existing_store(config.store_url())
-    p = prepare(config, progress=progress)
-    timings = p.timings
-    stage = _Stages(progress, timings)
-    features, Z, pre, pca = p.features, p.Z, p.preprocessor, p.pca
+    store_url = config.store_url()
+    _check_existing_store(store_url)
+    with writer_lock(store_url):
+        p = prepare(config, progress=progress)
+        stage = _Stages(progress, p.timings)
+        fitted = fit_segments(config, p.Z, stage)
+        record = build_record(
+            config,
+            p,
+            fitted,
+            ids=list(range(1, fitted.k + 1)),  # ids shown to people start at 1
+            names=config.profile.names,
+            stage=stage,
+        )
+        return save_and_report(config, record, stage, publish=config.store.auto_publish)
+
+
+@dataclass
+class Fitted:
+    """The chosen k and the segments fitted at it (stages select → cluster)."""
+
+    selection: dict[str, Any]  # KSelection.to_dict(): the verdict and the rationale
+    k_scores: pd.DataFrame  # one row per k
+    k: int
+    primary: Clustering
+    secondary: Clustering | None  # None when the model was kept, not refitted
+    agreement: float
+    stability: list[float]
+    ward: Clustering | None
+
+
+def fit_segments(config: ProjectConfig, Z: np.ndarray, stage: _Stages) -> Fitted:
+    """Choose k (unless configured), fit both methods, merge small segments if asked."""
     m = config.model
     with stage("select"):
         selection = choose_k(config, Z)
@@ -213,7 +275,31 @@ def run_project(config: ProjectConfig, *, progress: Progress | None = None) -> R
                 ward = secondary if m.primary == "kmeans" else primary
         agreement = float(adjusted_rand_score(primary.labels, secondary.labels))
         stability = _segment_stability(config, Z, primary)
-    segment_ids = primary.labels + 1  # ids shown to people start at 1
+    return Fitted(
+        selection.to_dict(), selection.scores, k, primary, secondary, agreement, stability, ward
+    )
+
+
+def build_record(
+    config: ProjectConfig,
+    p: Prepared,
+    fitted: Fitted,
+    *,
+    ids: list[int],
+    names: dict[int, str],
+    stage: _Stages,
+    meta: dict[str, Any] | None = None,
+    moves: pd.DataFrame | None = None,
+) -> RunRecord:
+    """Profile the segments and assemble the run.
+
+    ``ids[i]`` is the id shown for the primary clustering's label ``i`` (1..k for a new
+    model; the matched, stable ids after an update). ``names`` override generated names.
+    """
+    features, pre, pca = p.features, p.preprocessor, p.pca
+    primary = fitted.primary
+    id_of = np.asarray(ids, dtype=np.int64)
+    segment_ids = id_of[primary.labels]
     with stage("profile"):
         statistics = segment_statistics(
             features, segment_ids, numeric=p.numeric, categorical=p.categorical
@@ -226,24 +312,27 @@ def run_project(config: ProjectConfig, *, progress: Progress | None = None) -> R
             playbook=load_playbook(
                 None if config.profile.playbook is None else config.resolve(config.profile.playbook)
             ),
-            user_names=config.profile.names,
+            user_names=names,
             statistics=statistics,
             random_state=config.seed,
         )
         segments = segment_table(
             segment_ids,
             descriptions,
-            stability=stability,
+            stability=fitted.stability,
             values=value_shares(features, segment_ids) if "monetary" in features else None,
             min_size=config.profile.min_segment_size,
         )
         profiles = profile_table(
             features, segment_ids, numeric=p.numeric, categorical=p.categorical
         )
-
-    secondary_ids = align_to(primary.labels, secondary.labels) + 1
+    secondary_ids = (
+        None
+        if fitted.secondary is None
+        else id_of[align_to(primary.labels, fitted.secondary.labels)]
+    )
     record = RunRecord(
-        meta=_meta(config, p, selection, k, primary, secondary, agreement),
+        meta={**_meta(config, p, fitted), **(meta or {})},
         quality={
             **p.data.quality,
             "preprocessing": {
@@ -251,29 +340,56 @@ def run_project(config: ProjectConfig, *, progress: Progress | None = None) -> R
                 "transformed": _transformed(pre),
             },
         },
-        selection=selection.to_dict(),
+        selection=fitted.selection,
         model={
             "preprocessor": pre.to_state(),
             "pca": pca.to_state(),
             "centroids": primary.centroids.tolist(),
-            "segment_ids": list(range(1, k + 1)),
-            "dendrogram": _dendrogram(ward, k),
+            "segment_ids": [int(i) for i in ids],
+            "dendrogram": None if fitted.ward is None else _dendrogram(fitted.ward, fitted.k),
         },
-        timings=timings,
-        k_scores=selection.scores,
-        assignments=_assignments(features[CUSTOMER_ID], Z, segment_ids, secondary_ids, primary),
+        timings=p.timings,
+        k_scores=fitted.k_scores,
+        assignments=_assignments(features[CUSTOMER_ID], p.Z, segment_ids, secondary_ids, primary),
         segments=segments,
         profiles=profiles,
         statistics=statistics_record(statistics),
         customers=features[[CUSTOMER_ID, *p.numeric, *p.categorical]].reset_index(drop=True),
     )
+    if moves is not None:
+        record.moves = moves
+    return record
+
+
+def save_and_report(
+    config: ProjectConfig, record: RunRecord, stage: _Stages, *, publish: bool
+) -> RunResult:
+    """Save the run in one transaction, then write its report atomically.
+
+    The project's report shows the current run (the published one, once a run has been
+    published); a candidate that is not current gets its own ``<report>.run<N>.html``.
+    """
     store_url = config.store_url()
     with stage("store"), RunStore(store_url) as store:
-        run_id = store.save_run(record)
+        run_id = store.save_run(record, publish=publish)
+        current = store.current_run_id()
     report_path = config.resolve(config.report.path)
+    if current != run_id:
+        report_path = candidate_report_path(report_path, run_id)
     with stage("report"):
         render_report(record, report_path)
     return RunResult(record=record, run_id=run_id, store_url=store_url, report_path=report_path)
+
+
+def candidate_report_path(report_path: Path, run_id: int) -> Path:
+    """Where the report of a run that is not the current one goes.
+
+    Examples
+    --------
+    >>> candidate_report_path(Path("out/report.html"), 7).as_posix()
+    'out/report.run7.html'
+    """
+    return report_path.with_name(f"{report_path.stem}.run{run_id}{report_path.suffix}")
 
 
 def _check_existing_store(url: str) -> None:
@@ -352,7 +468,7 @@ def _assignments(
     customer_ids: pd.Series,
     Z: np.ndarray,
     segment_ids: np.ndarray,
-    secondary_ids: np.ndarray,
+    secondary_ids: np.ndarray | None,
     primary: Clustering,
 ) -> pd.DataFrame:
     """One row per customer: segment, the other method's segment, distance, margin, PCs."""
@@ -363,7 +479,11 @@ def _assignments(
         {
             "customer_id": customer_ids.astype(str).to_numpy(),
             "segment_id": segment_ids.astype("int64"),
-            "secondary_segment_id": secondary_ids.astype("int64"),
+            "secondary_segment_id": (
+                pd.array([pd.NA] * len(Z), dtype="Int64")
+                if secondary_ids is None
+                else secondary_ids.astype("int64")
+            ),
             "distance": distance,
             "margin": margin,
             "confidence": primary.confidence,
@@ -374,42 +494,42 @@ def _assignments(
     )[ASSIGNMENT_COLUMNS]
 
 
-def _meta(
-    config: ProjectConfig,
-    p: Prepared,
-    selection: KSelection,
-    k: int,
-    primary: Clustering,
-    secondary: Clustering,
-    agreement: float,
-) -> dict[str, Any]:
+def _meta(config: ProjectConfig, p: Prepared, fitted: Fitted) -> dict[str, Any]:
     """The run's flat facts (see :class:`~user_segmentation.records.RunRecord`)."""
-    ward = primary if primary.method.startswith("ward") else secondary
+    selection, primary, secondary = fitted.selection, fitted.primary, fitted.secondary
+    ward = fitted.ward
     return {
         "project": config.project,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "config_hash": config.fingerprint(),
-        "input_fingerprint": _text_hash(
-            "\n".join(f"{name}:{digest}" for name, digest in sorted(p.fingerprints.items()))
-        ),
+        "input_fingerprint": input_fingerprint(p.fingerprints),
         "source_fingerprints": p.fingerprints,
         "package_version": __version__,
         "seed": config.seed,
         "engine": "local",
         "as_of": p.spec.as_of.isoformat(),
         "n_customers": len(p.features),
-        "k": k,
+        "k": fitted.k,
         "k_source": "recommended" if config.model.k == "auto" else "configured",
         "primary_method": primary.method,
-        "secondary_method": secondary.method,
-        "agreement_ari": round(agreement, 6),
-        "silhouette_method": selection.silhouette_method,
-        "silhouette_sample_size": selection.silhouette_sample_size,
-        "hierarchical_method": "exact" if ward.method == "ward-exact" else "two-step",
+        "secondary_method": None if secondary is None else secondary.method,
+        "agreement_ari": None if secondary is None else round(fitted.agreement, 6),
+        "silhouette_method": selection.get("silhouette_method"),
+        "silhouette_sample_size": selection.get("silhouette_sample_size"),
+        "hierarchical_method": (
+            None if ward is None else "exact" if ward.method == "ward-exact" else "two-step"
+        ),
         "n_components": p.pca.n_components,
         "explained_variance": round(float(p.pca.explained_variance_ratio.sum()), 6),
         "basis_features": [*p.preprocessor.numeric, *p.preprocessor.categorical],
     }
+
+
+def input_fingerprint(fingerprints: dict[str, str]) -> str:
+    """One digest of every source's content digest (what a run was made from)."""
+    return _text_hash(
+        "\n".join(f"{name}:{digest}" for name, digest in sorted(fingerprints.items()))
+    )
 
 
 def _read_sources(config: ProjectConfig) -> tuple[list[SourceTable], dict[str, str]]:

@@ -15,6 +15,7 @@ from user_segmentation.records import (
     SEGMENT_COLUMNS,
     RunRecord,
 )
+from user_segmentation.store.lock import writer_lock
 from user_segmentation.store.run_store import LIST_COLUMNS, RunStore
 from user_segmentation.store.schema import SCHEMA_VERSION
 
@@ -27,4 +28,5 @@ __all__ = [
     "SEGMENT_COLUMNS",
     "RunRecord",
     "RunStore",
+    "writer_lock",
 ]

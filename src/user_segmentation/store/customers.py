@@ -49,8 +49,10 @@ def to_long(customers: pd.DataFrame) -> pd.DataFrame:
             values.append(column.to_numpy(dtype=float, na_value=np.nan))
             labels.append(np.full(n, None, dtype=object))
         else:
-            text = column.astype(object).where(column.notna(), None).map(
-                lambda v: None if v is None else str(v)
+            text = (
+                column.astype(object)
+                .where(column.notna(), None)
+                .map(lambda v: None if v is None else str(v))
             )
             values.append(np.full(n, np.nan))
             labels.append(text.to_numpy(dtype=object))

@@ -72,6 +72,7 @@ LIST_COLUMNS = [
     "package_version",
     "config_hash",
     "input_fingerprint",
+    "published_at",
 ]
 
 _LIST_DTYPES = {
@@ -149,7 +150,7 @@ class RunStore:
         """
         return self._location.url.render_as_string(hide_password=True)
 
-    def save_run(self, record: RunRecord) -> int:
+    def save_run(self, record: RunRecord, *, publish: bool = False) -> int:
         """Save a run in one transaction and return its new ``run_id``.
 
         Everything is checked and converted before the transaction starts; if anything fails
@@ -163,6 +164,9 @@ class RunStore:
             The run. ``meta`` values for ``n_customers`` and ``k`` default to the number of
             assignment and segment rows; ``created_at`` defaults to now (UTC), stored in the
             ``runs`` table only.
+        publish
+            Publish the run in the same transaction (see :meth:`publish`); otherwise it is a
+            candidate.
 
         Returns
         -------
@@ -191,6 +195,8 @@ class RunStore:
         """
         started = time.perf_counter()
         run_row = _run_row(record)
+        if publish:
+            run_row["published_at"] = _now(precise=True)
         prepared = {
             name: frame_to_columns(getattr(record, name), table, columns)
             for name, (table, columns) in FRAME_TABLES.items()
@@ -236,7 +242,7 @@ class RunStore:
         Parameters
         ----------
         run_id
-            The run to load; ``None`` loads the latest completed run.
+            The run to load; ``None`` loads the current run (:meth:`current_run_id`).
         customers
             Also load the customer table (one row per customer and feature in the store: the
             largest part of a big run). ``False`` leaves ``record.customers`` empty, for
@@ -264,10 +270,10 @@ class RunStore:
         """
         with self._transaction(write=False, action="load a run") as conn:
             if run_id is None:
-                latest = _latest_run_id(conn)
-                if latest is None:
+                current = _current_run_id(conn)
+                if current is None:
                     raise StoreError(f"store {self._location.display} has no completed runs yet")
-                run_id = latest
+                run_id = current
             row = (
                 conn.execute(
                     select(runs).where(
@@ -307,6 +313,7 @@ class RunStore:
             segments=frames["segments"],
             profiles=frames["profiles"],
             statistics=frames["statistics"],
+            moves=frames["moves"],
             customers=wide,
             run_id=int(run_id),
         )
@@ -320,7 +327,7 @@ class RunStore:
             One row per run with :data:`LIST_COLUMNS`: ``run_id``, ``created_at`` (ISO 8601
             text), ``project``, ``status``, ``n_customers``, ``k``, ``primary_method``,
             ``engine``, ``seed`` (``Int64``), ``package_version``, ``config_hash``,
-            ``input_fingerprint``.
+            ``input_fingerprint``, ``published_at`` (missing while the run is a candidate).
 
         Examples
         --------
@@ -347,6 +354,54 @@ class RunStore:
         """
         with self._transaction(write=False, action="read the latest run id") as conn:
             return _latest_run_id(conn)
+
+    def current_run_id(self) -> int | None:
+        """The run readers show by default: the most recently published run, or, while no run
+        has been published, the latest run. ``None`` when the store has no runs.
+
+        Examples
+        --------
+        >>> with RunStore("sqlite://") as store:
+        ...     store.current_run_id() is None
+        True
+        """
+        with self._transaction(write=False, action="read the current run id") as conn:
+            return _current_run_id(conn)
+
+    def publish(self, run_id: int) -> str:
+        """Publish a run: from now on it is the one exports, the report and the dashboard show.
+
+        Publishing an older run again makes it current again (a roll-back).
+
+        Returns
+        -------
+        str
+            The publication time (ISO 8601 UTC, microseconds).
+
+        Raises
+        ------
+        StoreError
+            If the run does not exist (the message lists the runs that do).
+        """
+        when = _now(precise=True)
+        with self._transaction(write=True, action="publish a run") as conn:
+            done = conn.execute(
+                runs.update()
+                .where(runs.c.run_id == int(run_id), runs.c.status == STATUS_COMPLETE)
+                .values(published_at=when)
+            ).rowcount
+            if not done:
+                ids = conn.execute(
+                    select(runs.c.run_id)
+                    .where(runs.c.status == STATUS_COMPLETE)
+                    .order_by(runs.c.run_id)
+                ).scalars()
+                raise StoreError(
+                    f"store {self._location.display} has no run {run_id}; "
+                    f"runs that exist: {_id_ranges(list(ids))}"
+                )
+        logger.info("published run %d in %s", run_id, self._location.display)
+        return when
 
     def close(self) -> None:
         """Close every connection; the store cannot be used afterwards. Safe to call twice."""
@@ -419,8 +474,9 @@ def _run_row(record: RunRecord) -> dict[str, Any]:
     meta = record.meta
     created_at = meta.get("created_at")
     if created_at is None:
-        created_at = datetime.now(UTC).isoformat(timespec="seconds")
+        created_at = _now()
     row["created_at"] = str(created_at)
+    row["published_at"] = None
     row["status"] = STATUS_COMPLETE
     for key in _TEXT_META:
         value = meta.get(key)
@@ -431,6 +487,10 @@ def _run_row(record: RunRecord) -> dict[str, Any]:
     row["n_customers"] = len(record.assignments) if n_customers is None else n_customers
     row["k"] = len(record.segments) if k is None else k
     return row
+
+
+def _now(*, precise: bool = False) -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds" if precise else "seconds")
 
 
 def _insert_columns(
@@ -484,6 +544,17 @@ def _latest_run_id(conn: Connection) -> int | None:
         select(func.max(runs.c.run_id)).where(runs.c.status == STATUS_COMPLETE)
     ).scalar()
     return None if latest is None else int(latest)
+
+
+def _current_run_id(conn: Connection) -> int | None:
+    """The most recently published run, else the latest run."""
+    published = conn.execute(
+        select(runs.c.run_id)
+        .where(runs.c.status == STATUS_COMPLETE, runs.c.published_at.is_not(None))
+        .order_by(runs.c.published_at.desc(), runs.c.run_id.desc())
+        .limit(1)
+    ).scalar()
+    return _latest_run_id(conn) if published is None else int(published)
 
 
 def _id_ranges(ids: list[int]) -> str:

@@ -14,8 +14,8 @@ Examples
 --------
 >>> from user_segmentation.store.schema import metadata, SCHEMA_VERSION
 >>> sorted(metadata.tables)  # doctest: +NORMALIZE_WHITESPACE
-['assignments', 'customer_values', 'k_scores', 'profiles', 'runs', 'schema_version',
- 'segments', 'statistics']
+['assignments', 'customer_values', 'k_scores', 'moves', 'profiles', 'runs',
+ 'schema_version', 'segments', 'statistics']
 >>> SCHEMA_VERSION
 1
 """
@@ -40,6 +40,7 @@ from sqlalchemy import (
 from user_segmentation.records import (
     ASSIGNMENT_COLUMNS,
     K_SCORE_COLUMNS,
+    MOVE_COLUMNS,
     PROFILE_COLUMNS,
     SEGMENT_COLUMNS,
     STATISTICS_COLUMNS,
@@ -86,6 +87,8 @@ runs = Table(
     Column("selection_json", Text, nullable=False),
     Column("model_json", Text, nullable=False),
     Column("timings_json", Text, nullable=False),
+    # When the run was published (ISO 8601 UTC); NULL while it is a candidate.
+    Column("published_at", String),
     # Never reuse the id of a deleted run: ids name runs in reports and migration ledgers.
     sqlite_autoincrement=True,
 )
@@ -192,6 +195,15 @@ statistics = _frame_table(
     _in_segments(),
 )
 
+# No key to the segments tables: a customer who left has no segment in this run, and one who
+# arrived none in the base run.
+moves = _frame_table(
+    "moves",
+    Column("customer_id", String, primary_key=True),
+    Column("from_segment", Integer),
+    Column("to_segment", Integer),
+)
+
 #: Columns of ``customer_values``: the run's customer table in long form (one row per
 #: customer and feature), so that any project's features fit one fixed table. Numeric values
 #: go in ``value``, categorical ones in ``label``.
@@ -217,6 +229,7 @@ FRAME_TABLES: dict[str, tuple[Table, list[str]]] = {
     "assignments": (assignments, ASSIGNMENT_COLUMNS),
     "profiles": (profiles, PROFILE_COLUMNS),
     "statistics": (statistics, STATISTICS_COLUMNS),
+    "moves": (moves, MOVE_COLUMNS),
 }
 
 #: Columns of ``runs`` that hold JSON text, keyed by the :class:`RunRecord` attribute.
