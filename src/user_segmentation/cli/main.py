@@ -345,6 +345,49 @@ def report(
     out_console.print(f"Report of run {record.run_id}: {path}")
 
 
+@app.command()
+def watch(
+    folder: Annotated[Path, typer.Argument(help="The folder the project's data arrives in.")],
+    config: ConfigOption = Path("segmentation.yaml"),
+    interval: Annotated[
+        float, typer.Option("--interval", min=0.1, help="Seconds between checks.")
+    ] = 5.0,
+    debounce: Annotated[
+        float,
+        typer.Option("--debounce", min=0.0, help="Quiet seconds after a change before updating."),
+    ] = 10.0,
+) -> None:
+    """Update the segments whenever the files in FOLDER change (Ctrl-C stops).
+
+    Changes are acted on once the folder has been quiet for --debounce seconds; the same data
+    twice makes no new run. A failing update is reported and the watch goes on.
+    """
+    from user_segmentation.pipeline.update import UpdateResult
+    from user_segmentation.pipeline.watch import watch as watch_folder
+
+    def report(done: UpdateResult) -> None:
+        if done.result is None:
+            out_console.print(f"no new run: {done.skipped}")
+        else:
+            assert done.decision is not None
+            out_console.print(
+                f"run {done.result.run_id}: {done.decision.action} — "
+                + "; ".join(done.decision.reasons)
+            )
+
+    with errors():
+        project = load_config(config)
+        out_console.print(f"Watching {folder} every {interval:g} s (Ctrl-C stops)")
+        try:
+            log = watch_folder(
+                project, folder, interval=interval, debounce=debounce, on_update=report
+            )
+        except KeyboardInterrupt:
+            return
+    for message in log.errors:
+        err_console.print(f"[red]update failed:[/] {message}")
+
+
 app.add_typer(runs_app, name="runs")
 
 
