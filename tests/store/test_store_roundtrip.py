@@ -294,3 +294,16 @@ def test_runs_persist_across_reopening(store_path: Path, record: RunRecord):
         loaded = store.load_run()
 
     pd.testing.assert_frame_equal(loaded.assignments, record.assignments)
+
+
+def test_load_customers_reads_only_the_features_asked_for(store_path: Path, record: RunRecord):
+    with RunStore(store_path) as store:
+        run_id = store.save_run(record)
+        some = store.load_customers(run_id, features=["country"])
+        everything = store.load_customers()
+        with pytest.raises(StoreError, match=r"no feature\(s\) \['age'\]; features: "):
+            store.load_customers(run_id, features=["age"])
+
+    assert list(some.columns) == ["customer_id", "country"]
+    assert some["customer_id"].tolist() == record.customers["customer_id"].tolist()
+    pd.testing.assert_frame_equal(everything, record.customers, check_dtype=False)

@@ -318,6 +318,58 @@ class RunStore:
             run_id=int(run_id),
         )
 
+    def load_customers(
+        self, run_id: int | None = None, *, features: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """A run's customer table, or only some of its features (each a range read).
+
+        Parameters
+        ----------
+        run_id
+            The run; ``None`` for the current run.
+        features
+            Features to read (``None``: all). Unknown names are an error listing the known
+            ones.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``customer_id`` and the features, one row per customer in assignment order.
+
+        Examples
+        --------
+        >>> with RunStore("sqlite://") as store:
+        ...     store.load_customers()
+        Traceback (most recent call last):
+        ...
+        user_segmentation.errors.StoreError: store sqlite:// has no completed runs yet
+        """
+        with self._transaction(write=False, action="load customers") as conn:
+            if run_id is None:
+                run_id = _current_run_id(conn)
+                if run_id is None:
+                    raise StoreError(f"store {self._location.display} has no completed runs yet")
+            table = customer_values
+            query = select(*[table.c[c] for c in CUSTOMER_VALUE_COLUMNS], table.c[ROW_ORDER]).where(
+                table.c.run_id == int(run_id)
+            )
+            if features is not None:
+                known = conn.execute(
+                    select(table.c.feature)
+                    .where(table.c.run_id == int(run_id))
+                    .group_by(table.c.feature)
+                ).scalars()
+                known_set = set(known)
+                unknown = [f for f in features if f not in known_set]
+                if unknown:
+                    raise StoreError(
+                        f"run {run_id} has no feature(s) {unknown}; features: {sorted(known_set)}"
+                    )
+                query = query.where(table.c.feature.in_(list(features)))
+            result = conn.execute(query.order_by(table.c[ROW_ORDER]))
+            long = columns_to_frame(result.partitions(BATCH_ROWS), table, CUSTOMER_VALUE_COLUMNS)
+        return to_wide(long)
+
     def list_runs(self) -> pd.DataFrame:
         """List the completed runs, newest first.
 
