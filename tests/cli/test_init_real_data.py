@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from user_segmentation.cli.main import app
+from user_segmentation.profile.names import RFM_NAMES
 from user_segmentation.store import RunRecord, RunStore
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
@@ -22,19 +23,6 @@ pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason=f"{DATA} (shared datas
 runner = CliRunner()
 
 
-RFM_NAMES = {
-    "Champions",
-    "Loyal",
-    "Potential loyalist",
-    "New",
-    "Promising",
-    "Need attention",
-    "About to sleep",
-    "At risk",
-    "Can't lose them",
-    "Hibernating",
-    "Lost",
-}
 _RANGE = re.compile(r"^(?P<low>\S+) (?P<lop><|≤) (?P<f>\S+) (?P<hop><|≤) (?P<high>\S+)$")
 _ONE = re.compile(r"^(?P<f>\S+) (?P<op><|≤|>|≥|=|≠) (?P<v>.+)$")
 _OPS = {
@@ -92,7 +80,7 @@ def test_online_retail_gives_the_published_4338_customers(tmp_path: Path) -> Non
     # The report's names, revenue shares and rules, checked against the stored tables.
     segments = run.segments.set_index("segment_id")
     # A name may carry a trait or "#id" to tell two segments of one grid cell apart.
-    assert {re.sub(r"\s+#\d+$", "", n.split(" · ")[0]) for n in segments["name"]} <= RFM_NAMES
+    assert {re.sub(r"\s+#\d+$", "", n.split(" · ")[0]) for n in segments["name"]} <= set(RFM_NAMES)
     customers = run.customers.set_index("customer_id").loc[run.assignments["customer_id"]]
     segment_of = run.assignments["segment_id"].to_numpy()
     revenue = customers["monetary"].groupby(segment_of).sum()

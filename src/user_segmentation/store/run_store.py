@@ -269,11 +269,7 @@ class RunStore:
         user_segmentation.errors.StoreError: store sqlite:// has no completed runs yet
         """
         with self._transaction(write=False, action="load a run") as conn:
-            if run_id is None:
-                current = _current_run_id(conn)
-                if current is None:
-                    raise StoreError(f"store {self._location.display} has no completed runs yet")
-                run_id = current
+            run_id = self._run_or_current(conn, run_id)
             row = (
                 conn.execute(
                     select(runs).where(
@@ -345,10 +341,7 @@ class RunStore:
         user_segmentation.errors.StoreError: store sqlite:// has no completed runs yet
         """
         with self._transaction(write=False, action="load customers") as conn:
-            if run_id is None:
-                run_id = _current_run_id(conn)
-                if run_id is None:
-                    raise StoreError(f"store {self._location.display} has no completed runs yet")
+            run_id = self._run_or_current(conn, run_id)
             table = customer_values
             query = select(*[table.c[c] for c in CUSTOMER_VALUE_COLUMNS], table.c[ROW_ORDER]).where(
                 table.c.run_id == int(run_id)
@@ -493,6 +486,15 @@ class RunStore:
                     yield conn
         except SQLAlchemyError as exc:
             raise self._wrap(exc, action) from exc
+
+    def _run_or_current(self, conn: Connection, run_id: int | None) -> int:
+        """``run_id``, or the current run's id; an empty store is an error."""
+        if run_id is not None:
+            return int(run_id)
+        current = _current_run_id(conn)
+        if current is None:
+            raise StoreError(f"store {self._location.display} has no completed runs yet")
+        return current
 
     def _wrap(self, exc: SQLAlchemyError, action: str) -> StoreError:
         where = self._location.display
