@@ -6,7 +6,6 @@ when given, the segment-vs-rest statistics. Every piece of text from the run is 
 
 from __future__ import annotations
 
-import html
 import math
 from typing import Any
 
@@ -15,6 +14,8 @@ import pandas as pd
 from user_segmentation.profile.stats import top_distinguishing
 from user_segmentation.report.figures import _short_number
 from user_segmentation.report.labels import segment_colours, segment_labels
+from user_segmentation.report.text import esc as _esc
+from user_segmentation.report.text import finite_number as _num
 from user_segmentation.report.traits import format_std_diff
 from user_segmentation.report.validation import require_columns
 
@@ -31,18 +32,6 @@ CARD_CSS = """
 .badge { display: inline-block; font-size: .8rem; padding: .1rem .5rem; border-radius: 999px;
          background: #fdebd0; color: #7a4100; margin: 0 0 .3rem; }
 """
-
-
-def _esc(value: Any) -> str:
-    return html.escape(str(value))
-
-
-def _num(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
 
 
 def _text(value: Any) -> str:

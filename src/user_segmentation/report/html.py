@@ -11,11 +11,9 @@ With no server behind the page, the comparison of two segments is precomputed fo
 
 from __future__ import annotations
 
-import html
 import itertools
 import json
 import logging
-import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -42,6 +40,8 @@ from user_segmentation.report.figures import (
 from user_segmentation.report.labels import segment_colours, segment_labels
 from user_segmentation.report.structure import format_scalar
 from user_segmentation.report.structure import to_html as structure_html
+from user_segmentation.report.text import esc as _esc
+from user_segmentation.report.text import finite_number as _num
 from user_segmentation.report.traits import defining_traits, format_trait
 from user_segmentation.report.validation import require_columns
 from user_segmentation.report.variables import (
@@ -134,19 +134,6 @@ _PAIR_SCRIPT = """
 def _meta(record: RunRecord, key: str, default: Any = None) -> Any:
     value = record.meta.get(key, default)
     return default if value is None else value
-
-
-def _esc(value: Any) -> str:
-    return html.escape(str(value))
-
-
-def _num(value: Any) -> float | None:
-    """``value`` as a finite float, or ``None``."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
 
 
 def _figure_div(fig: go.Figure, div_id: str) -> str:
