@@ -95,15 +95,23 @@ def update_project(
                     f"store {store_url} has no run to update yet; start with `segment run`"
                 )
             base = store.load_run(base_id)
+            runs = store.list_runs()
         g = gather(config, progress=progress)
-        fingerprint = input_fingerprint(g.fingerprints)
-        if (
-            not refit
-            and fingerprint == base.meta.get("input_fingerprint")
-            and config.fingerprint() == base.meta.get("config_hash")
-        ):
+        # The same data and project as the current run, or as a candidate already made from
+        # it and awaiting publication: nothing new to compute.
+        same = runs[
+            (runs["input_fingerprint"] == input_fingerprint(g.fingerprints))
+            & (runs["config_hash"] == config.fingerprint())
+            & (runs["run_id"] >= base_id)
+        ]
+        if not refit and len(same):
+            made = int(same["run_id"].max())
+            waiting = "" if made == base_id else f" (run {made}, awaiting publication)"
             return UpdateResult(
-                base_id, None, None, skipped=f"inputs and project unchanged since run {base_id}"
+                base_id,
+                None,
+                None,
+                skipped=f"inputs and project unchanged since run {made}{waiting}",
             )
         stage = _Stages(progress, g.timings)
         model = StoredModel.from_record(base)
@@ -134,7 +142,10 @@ def update_project(
         }
         match: SegmentMatch | None = None
         if decision.action == "keep":
-            labels = np.searchsorted(model.segment_ids, scored["segment_id"].to_numpy())
+            # Centroid rows are in the model's id order, which after a refit is the matching's
+            # order, not ascending: map ids back to rows explicitly.
+            row_of = {int(i): row for row, i in enumerate(model.segment_ids)}
+            labels = np.array([row_of[int(i)] for i in scored["segment_id"]], dtype=np.int64)
             fitted = Fitted(
                 selection={
                     **base.selection,
