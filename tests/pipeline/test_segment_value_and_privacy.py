@@ -107,3 +107,21 @@ def test_merge_policy_folds_small_segments_into_their_neighbours(
     assert record.segments["small"].eq(0).all()
     assert record.segments["segment_id"].tolist() == list(range(1, 8 - n_small))
     assert len(record.assignments) == len(flagged_record.assignments)
+
+
+def test_a_store_without_room_for_the_run_is_refused_before_writing(
+    flagged, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil as shutil_module
+
+    from user_segmentation.errors import StoreError
+    from user_segmentation.pipeline import run as run_module
+
+    _, record = flagged
+    usage = shutil_module.disk_usage(tmp_path)
+    monkeypatch.setattr(
+        run_module.shutil, "disk_usage", lambda _path: usage._replace(free=1_000_000)
+    )
+    with pytest.raises(StoreError, match=r"MB of free space needed .* 1 MB free"):
+        run_module.check_free_space(f"sqlite:///{tmp_path / 'runs.db'}", record)
+    assert not (tmp_path / "runs.db").exists()

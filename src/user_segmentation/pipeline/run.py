@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,7 +34,12 @@ from user_segmentation.cluster import (
     nearest_two,
 )
 from user_segmentation.config import ProjectConfig, SourceConfig
-from user_segmentation.errors import ConfigError, DataQualityError
+from user_segmentation.errors import (
+    ConfigError,
+    DataQualityError,
+    SegmentationError,
+    StoreError,
+)
 from user_segmentation.features.preprocess import Preprocessor
 from user_segmentation.features.table import EventAggregate, FeatureSpec, build_feature_table
 from user_segmentation.features.transactions import (
@@ -370,6 +376,7 @@ def save_and_report(
     published); a candidate that is not current gets its own ``<report>.run<N>.html``.
     """
     store_url = config.store_url()
+    check_free_space(store_url, record)
     with stage("store"), RunStore(store_url) as store:
         run_id = store.save_run(record, publish=publish)
         current = store.current_run_id()
@@ -377,8 +384,42 @@ def save_and_report(
     if current != run_id:
         report_path = candidate_report_path(report_path, run_id)
     with stage("report"):
-        render_report(record, report_path)
+        try:
+            render_report(record, report_path)
+        except SegmentationError as exc:
+            raise SegmentationError(
+                f"run {run_id} was saved, but its report could not be written ({exc}); "
+                f"write it again with `segment report {run_id}`"
+            ) from exc
     return RunResult(record=record, run_id=run_id, store_url=store_url, report_path=report_path)
+
+
+#: Bytes a SQLite store needs per stored value (row overhead, key, index): the demo store
+#: takes about 29, so 40 leaves room; used only for the free-space check before a write.
+_BYTES_PER_VALUE = 40
+
+
+def check_free_space(store_url: str, record: RunRecord) -> None:
+    """Refuse to start writing a run that cannot fit on the store's disk.
+
+    SQLite needs room for the new rows and their write-ahead log; running out half-way is
+    safe (the transaction rolls back) but wastes the run, and the message would only say
+    "disk I/O error". PostgreSQL stores are not checked (the server owns its disk).
+    """
+    if not store_url.startswith("sqlite:///"):
+        return
+    folder = Path(store_url.removeprefix("sqlite:///")).parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    values = record.customers.size + record.assignments.size + record.statistics.size
+    needed = 2 * values * _BYTES_PER_VALUE  # the rows, and the same again in the WAL
+    free = shutil.disk_usage(folder).free
+    if free < needed:
+        raise StoreError(
+            f"store {store_url.removeprefix('sqlite:///')}: about {needed / 1e6:,.0f} MB of free "
+            f"space needed to save this run, {free / 1e6:,.0f} MB free in {folder}; "
+            "free some space or point store.url elsewhere. Nothing was written"
+        )
 
 
 def candidate_report_path(report_path: Path, run_id: int) -> Path:
