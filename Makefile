@@ -24,7 +24,7 @@ unit: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,mixed]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,mixed,dashboard]'
 	touch $(STAMP)
 
 clean:

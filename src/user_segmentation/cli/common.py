@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from user_segmentation.cli.output import err_console
 from user_segmentation.errors import SegmentationError
@@ -22,5 +23,6 @@ def errors() -> Iterator[None]:
     try:
         yield
     except SegmentationError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        # Escaped: a message may hold square brackets ("pip install 'pkg[extra]'").
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(code=exc.exit_code) from None

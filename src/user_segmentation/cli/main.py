@@ -181,7 +181,7 @@ def export(
         int | None, typer.Option("--segment", "-s", help="Only this segment's members.")
     ] = None,
     run_id: Annotated[
-        int | None, typer.Option("--run", help="Run to export (default: the latest).")
+        int | None, typer.Option("--run", help="Run to export (default: the current one).")
     ] = None,
 ) -> None:
     """Write the member list of a run: each customer's segment, confidence and features.
@@ -386,6 +386,58 @@ def watch(
             return
     for message in log.errors:
         err_console.print(f"[red]update failed:[/] {message}")
+
+
+@app.command()
+def dashboard(
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            help="The store: a database URL or a SQLite file (default: the project file's).",
+        ),
+    ] = None,
+    port: Annotated[
+        int, typer.Option("--port", min=1, max=65535, help="Port on 127.0.0.1.")
+    ] = 8501,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="The project file (its store, and its minimum segment size for member lists).",
+        ),
+    ] = None,
+) -> None:
+    """Open the dashboard on this machine (http://127.0.0.1:PORT), read-only over the store.
+
+    Shows the published run by default: segments, the choice of k, a customer map, variables,
+    changes over time, member lists (never for segments under the minimum size) and data
+    quality. Needs the dashboard extra: pip install "user-segmentation\\[dashboard]".
+    """
+    from user_segmentation.dashboard.access import check_store
+    from user_segmentation.dashboard.launch import (
+        exec_command,
+        require_streamlit,
+        streamlit_command,
+    )
+    from user_segmentation.dashboard.settings import MIN_EXPORT_SIZE
+    with errors():
+        require_streamlit()
+        min_size = MIN_EXPORT_SIZE
+        if store is None or config is not None:
+            project = load_config(config or Path("segmentation.yaml"))
+            min_size = project.profile.min_segment_size
+            store = store or project.store_url()
+        run_id = check_store(store)
+        argv, env = streamlit_command(store, port=port, min_size=min_size)
+    err_console.print(
+        f"Dashboard of {store} (run {run_id} by default) at http://127.0.0.1:{port} "
+        "— Ctrl-C stops it",
+        markup=False,
+        soft_wrap=True,
+    )
+    exec_command(argv, env)
 
 
 app.add_typer(runs_app, name="runs")
