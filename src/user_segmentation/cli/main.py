@@ -422,6 +422,7 @@ def dashboard(
         streamlit_command,
     )
     from user_segmentation.dashboard.settings import MIN_EXPORT_SIZE
+
     with errors():
         require_streamlit()
         min_size = MIN_EXPORT_SIZE
