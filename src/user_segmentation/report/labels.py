@@ -75,12 +75,20 @@ def segment_labels(segments: pd.DataFrame, extra_ids: Any = ()) -> dict[int, str
 
 
 def segment_colours(segment_ids: Any) -> dict[int, str]:
-    """Give each segment id a colour, by ascending id, so every figure agrees.
+    """Give each segment id its colour, so every figure agrees.
+
+    The colour follows the id itself (``id mod`` the palette's length), not its position
+    among the ids present: a segment keeps its colour across runs even when others are born
+    or retired around it.
 
     Examples
     --------
     >>> segment_colours([2, 0])
-    {0: '#636EFA', 2: '#EF553B'}
+    {0: '#636EFA', 2: '#00CC96'}
+    >>> segment_colours([3]) == {3: segment_colours([1, 2, 3])[3]}
+    True
     """
-    ordered = sorted({int(s) for s in segment_ids})
-    return {seg_id: _PALETTE[i % len(_PALETTE)] for i, seg_id in enumerate(ordered)}
+    return {
+        seg_id: _PALETTE[seg_id % len(_PALETTE)]
+        for seg_id in sorted({int(s) for s in segment_ids})
+    }
