@@ -89,6 +89,5 @@ def segment_colours(segment_ids: Any) -> dict[int, str]:
     True
     """
     return {
-        seg_id: _PALETTE[seg_id % len(_PALETTE)]
-        for seg_id in sorted({int(s) for s in segment_ids})
+        seg_id: _PALETTE[seg_id % len(_PALETTE)] for seg_id in sorted({int(s) for s in segment_ids})
     }
