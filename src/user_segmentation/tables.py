@@ -2,7 +2,8 @@
 
 Transaction logs and event tables can be far larger than memory. They are therefore passed
 between stages as a :class:`TableRef` — SQL over files (``read_csv``/``read_parquet``) or over
-registered DataFrames — and only the per-customer aggregates are ever materialised in pandas.
+registered DataFrames and Arrow datasets — and only the per-customer aggregates are ever
+materialised in pandas.
 """
 
 from __future__ import annotations
@@ -13,12 +14,20 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias
 
 import duckdb
 import pandas as pd
 
+if TYPE_CHECKING:
+    import pyarrow.dataset
+
+    #: What a table's SQL can read besides files: DataFrames and Arrow datasets.
+    Frame: TypeAlias = pd.DataFrame | pyarrow.dataset.Dataset
+
 _names = itertools.count()
 _workspace: list[Path] = []
+_BATCH_ROWS = 1 << 20  # rows per Arrow record batch of a materialised table
 
 
 def workspace() -> Path:
@@ -62,17 +71,17 @@ class TableRef:
     """
 
     sql: str
-    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    frames: dict[str, Frame] = field(default_factory=dict)
     origin: str = ""  # file or source name, for messages
 
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame, origin: str = "") -> TableRef:
-        """Wrap an in-memory DataFrame."""
+    def from_frame(cls, frame: Frame, origin: str = "") -> TableRef:
+        """Wrap an in-memory DataFrame (or an Arrow dataset)."""
         name = f"frame_{next(_names)}"
         return cls(f"SELECT * FROM {name}", {name: frame}, origin)
 
     def attach(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Register the DataFrames this table reads from on ``con``."""
+        """Register the DataFrames and datasets this table reads from on ``con``."""
         for name, frame in self.frames.items():
             con.register(name, frame)
 
@@ -81,16 +90,36 @@ class TableRef:
         return TableRef(f"WITH t AS ({self.sql}) {sql}", self.frames, self.origin)
 
     def materialize(self) -> TableRef:
-        """Evaluate once into a Parquet file of the workspace and read from there.
+        """Evaluate once into an Arrow IPC file of the workspace and read from there.
 
-        DuckDB streams the result to disk, so this works for tables larger than memory; later
-        queries scan the compact columnar file instead of re-running the whole chain.
+        The result streams to disk batch by batch and later queries stream it back, so this
+        works for tables larger than memory; they scan the columns instead of re-running the
+        whole chain. Arrow's IPC format stores the columns as they lie in memory, uncompressed:
+        writing it costs about a third of encoding and compressing Parquet, for a file about
+        six times larger (the clean copy of the 10M-line benchmark log: 750 MB against
+        125 MB). Column types round-trip exactly.
         """
-        path = workspace() / f"table_{next(_names)}.parquet"
-        literal = "'" + str(path).replace("'", "''") + "'"
+        # Imported here: only materialising needs them.
+        import pyarrow as pa
+        import pyarrow.dataset
+        import pyarrow.ipc
+
+        path = workspace() / f"table_{next(_names)}.arrow"
         with self._connection() as con:
-            con.execute(f"COPY ({self.sql}) TO {literal} (FORMAT parquet)")
-        return TableRef(f"SELECT * FROM read_parquet({literal})", {}, self.origin)
+            # Exact types (HUGEINT, UUID, JSON ...) and 64-bit string offsets, so that no
+            # batch of long texts can overflow.
+            con.execute("SET arrow_lossless_conversion = true")
+            con.execute("SET arrow_large_buffer_size = true")
+            reader = con.sql(self.sql).to_arrow_reader(_BATCH_ROWS)
+            with (
+                pa.OSFile(str(path), "wb") as sink,
+                pyarrow.ipc.new_file(sink, reader.schema) as writer,
+            ):
+                for batch in reader:
+                    writer.write_batch(batch)
+        # A dataset reads the file batch by batch on each scan (a memory map would count the
+        # whole file as resident memory once scanned).
+        return TableRef.from_frame(pyarrow.dataset.dataset(path, format="arrow"), self.origin)
 
     def columns(self) -> list[str]:
         """Column names, without reading the data."""

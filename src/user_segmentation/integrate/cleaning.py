@@ -3,8 +3,8 @@
 Designed for transaction logs larger than memory. The source is scanned once to count rows by
 (raw id, first matching exclusion rule): the key rules then run on the distinct ids only and
 every count of the data-quality report comes from that small table. A second pass joins the
-canonical ids back, drops excluded and duplicate rows, and writes the result once to a compact
-Parquet file that the later stages scan.
+canonical ids back, drops excluded and duplicate rows, and writes the result once to a file
+of the workspace (see :meth:`TableRef.materialize`) that the later stages scan.
 """
 
 from __future__ import annotations
@@ -65,17 +65,17 @@ def clean_table(
     raw = f"CAST({quote_identifier(key)} AS VARCHAR)"
     with connect() as con:
         table.attach(con)
-        con.execute(f"CREATE TEMP VIEW src AS {table.sql}")
         # The one full pass of the counting step.
         con.execute(
             f"""
             CREATE TEMP TABLE tally AS
             SELECT {raw} AS raw, {reason_sql(rules)} AS reason, {bad_number_sql(rules)} AS bad,
                    count(*) AS n
-            FROM src GROUP BY ALL
+            FROM ({table.sql}) GROUP BY ALL
             """
         )
         if con.execute("SELECT bool_or(bad) FROM tally").fetchone() == (True,):
+            con.execute(f"CREATE TEMP VIEW src AS {table.sql}")
             raise_first_bad_number(con, "src", rules, origin)
         con.execute("CREATE TEMP VIEW raw_keys AS SELECT raw, sum(n) AS n FROM tally GROUP BY 1")
         mapping, key_report, _ = map_keys(con, "raw_keys", leading_zeros=leading_zeros, case=case)
