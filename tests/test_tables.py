@@ -1,11 +1,16 @@
-"""Lazy tables: a materialised table reads back exactly what its query gave."""
+"""Lazy tables: a materialised table reads back exactly what its query gave, spilling to disk
+beyond the workspace database's memory limit, and goes once nothing reads it."""
 
 from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from user_segmentation.tables import TableRef, connect, workspace
+from user_segmentation.tables import StoredTable, TableRef, connect, set_memory_limit, workspace
 
 _TYPED = """
 SELECT * FROM (VALUES
@@ -54,11 +59,54 @@ def test_materialised_rows_keep_the_query_order() -> None:
     assert stored.df()["n"].tolist() == list(range(4999, -1, -1))
 
 
-def test_materialised_files_live_in_the_private_workspace() -> None:
-    before = set(workspace().iterdir())
-    TableRef.from_frame(pd.DataFrame({"a": [1]})).materialize()
-    (new,) = set(workspace().iterdir()) - before
-    assert new.parent == workspace()
+def _stored_names() -> set[str]:
+    with connect() as con:
+        return {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+
+
+def test_a_materialised_table_is_seen_by_every_connection_and_dropped_when_unused() -> None:
+    stored = TableRef.from_frame(pd.DataFrame({"a": [1, 2]})).materialize()
+    (name,) = (n for n, f in stored.frames.items() if isinstance(f, StoredTable))
+    assert name in _stored_names()
+    with connect() as con:  # a new connection, nothing attached
+        assert con.execute(f"SELECT sum(a) FROM {name}").fetchone() == (3,)
+    derived = stored.derive("SELECT a * 10 AS b FROM t")
+    del stored
+    gc.collect()
+    assert derived.df()["b"].tolist() == [10, 20]  # a derived table keeps it alive
+    del derived
+    gc.collect()
+    assert name not in _stored_names()
+
+
+@pytest.fixture
+def small_memory() -> Iterator[None]:
+    set_memory_limit("48MB")
+    yield
+    set_memory_limit()
+
+
+def test_a_table_larger_than_the_memory_limit_spills_and_reads_back_exactly(
+    small_memory: None,
+) -> None:
+    n = 1_500_000  # about 100 MB of text against a 48 MB limit
+    query = TableRef(
+        f"SELECT range AS n, printf('%08d', range) || repeat('x', 56) AS text FROM range({n})"
+    )
+    stored = query.materialize()
+    with connect() as con:
+        row = con.execute("SELECT sum(temporary_storage_bytes) FROM duckdb_memory()").fetchone()
+    assert row is not None and row[0] > 0
+    checks = "SELECT count(*) AS rows, count(DISTINCT text) AS texts, sum(n) AS total FROM t"
+    assert stored.derive(checks).df().iloc[0].tolist() == [n, n, n * (n - 1) // 2]
+    last = stored.derive("SELECT text FROM t ORDER BY n DESC LIMIT 1").df()["text"].item()
+    assert last == f"{n - 1:08d}" + "x" * 56
+
+
+def test_the_spill_folder_is_in_the_private_workspace() -> None:
+    with connect() as con:
+        folder = con.execute("SELECT current_setting('temp_directory')").fetchone()[0]
+    assert Path(folder).parent == workspace()
 
 
 @pytest.mark.parametrize("size", [0, 1, 70_000])

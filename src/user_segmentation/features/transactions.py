@@ -33,7 +33,7 @@ import pandas as pd
 
 from user_segmentation.errors import SchemaError
 from user_segmentation.features.attributes import number_hint
-from user_segmentation.tables import TableRef, connect
+from user_segmentation.tables import EXACT_AS_DOUBLE, TableRef, connect
 from user_segmentation.tables import quote_identifier as _q
 
 logger = logging.getLogger(__name__)
@@ -51,12 +51,6 @@ TRANSACTION_FEATURES = [
 #: Every character DuckDB accepts in a text it casts to DOUBLE: digits, sign, decimal point,
 #: digit-group underscore, exponent, "inf"/"infinity"/"nan" in any case, ASCII whitespace.
 NUMBER_CHARS = frozenset("0123456789+-._eEiInNfFaAtTyY \t\n\r\x0b\x0c")
-
-#: Column types whose text form casts back to exactly the same DOUBLE as a direct cast.
-_EXACT_AS_DOUBLE = frozenset(
-    ["TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
-     "DOUBLE"]
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -85,7 +79,7 @@ class TransactionColumns:
 
     def always_number(self, column_type: str) -> bool:
         """Whether every value of a column of this type is a number (integer or DOUBLE)."""
-        return column_type in _EXACT_AS_DOUBLE and self._symbols_not_in_numbers()
+        return column_type in EXACT_AS_DOUBLE and self._symbols_not_in_numbers()
 
     def _symbols_not_in_numbers(self) -> bool:
         return all(set(symbol) - NUMBER_CHARS for symbol in self.currency_symbols)
@@ -130,6 +124,16 @@ class TransactionOptions:
     lifetimes_period: Literal["D", "W", "M"] | None = None  # adds lifetimes_* columns
 
 
+@dataclass(frozen=True)
+class TransactionSummary:
+    """What one pass over a transaction log gives: features, line counts and its date range."""
+
+    features: pd.DataFrame  # customer_id + features, one row per customer who bought
+    counts: dict[str, int]  # lines used and excluded, by reason
+    first: datetime | None  # first timestamp of the log (None when no line is dated)
+    last: datetime | None  # last timestamp of the log
+
+
 def transaction_features(
     lines: pd.DataFrame | TableRef,
     columns: TransactionColumns,
@@ -165,20 +169,47 @@ def transaction_features(
     >>> f[["customer_id", "recency_days", "frequency", "monetary"]].values.tolist()
     [['a', 10.0, 2, 40.0], ['b', 15.0, 1, 5.0]]
     """
+    summary = summarize_transactions(lines, columns, as_of, options)
+    return summary.features, summary.counts
+
+
+def summarize_transactions(
+    lines: pd.DataFrame | TableRef,
+    columns: TransactionColumns,
+    as_of: datetime,
+    options: TransactionOptions | None = None,
+) -> TransactionSummary:
+    """:func:`transaction_features` and :func:`time_range` in one pass over the log.
+
+    Examples
+    --------
+    >>> log = pd.DataFrame({"customer_id": ["a", "b"], "order": ["1", "2"],
+    ...                     "ts": ["2024-01-01", "2024-03-01"], "amount": [10.0, 5.0]})
+    >>> s = summarize_transactions(log, TransactionColumns("order", "ts", "amount"),
+    ...                            datetime(2024, 1, 31))
+    >>> s.features["customer_id"].tolist(), s.counts["future_lines_excluded"], s.last
+    (['a'], 1, datetime.datetime(2024, 3, 1, 0, 0))
+    """
     opts = options or TransactionOptions()
+    # Lines keyed by raw ids (one per customer) are grouped first and mapped to canonical ids
+    # after: the join then runs on one row per customer instead of one per line.
+    keyed = lines.raw_keyed if isinstance(lines, TableRef) else None
+    if keyed is not None and isinstance(lines, TableRef):
+        lines = TableRef(keyed.sql, lines.frames, lines.origin)
     con = connect()
     try:
         _register_lines(con, lines, columns, opts.date_floor)
         with _numbers_first(con, columns):
-            features = _aggregate(con, columns, as_of, opts)
-        if features.pop("_bad").any():
+            features = _aggregate(con, columns, as_of, opts, keyed.mapping if keyed else None)
+        if features["_n_bad"].sum() > 0:
             _check_numbers(con, columns)  # raises, naming the first row that is not a number
     except duckdb.Error as exc:
         raise SchemaError(f"transactions: cannot aggregate ({exc})") from exc
     finally:
         con.close()
 
-    totals = {name: int(features.pop(name).sum()) for name in _COUNTS}
+    first, last = _moment(features.pop("_first").min()), _moment(features.pop("_last").max())
+    totals = {name: int(features.pop(name).fillna(0).sum()) for name in _COUNTS}
     features = features[features["frequency"] > 0].reset_index(drop=True)
     # Sums of floats depend on summation order; rounding keeps results identical across runs.
     counts_cols = [c for c in features.columns if c.startswith("frequency")]
@@ -198,11 +229,21 @@ def transaction_features(
     if opts.date_floor is not None:
         counts["lines_before_date_floor_excluded"] = too_old
     logger.info("transaction features for %d customers from %d lines", len(features), n)
-    return features, counts
+    return TransactionSummary(features, counts, first, last)
 
 
-#: Line counts that :func:`_aggregate` adds per customer, for the data-quality report.
-_COUNTS = ("_n_lines", "_n_too_old", "_n_future", "_n_undated", "_n_zero", "_n_negative")
+def _moment(value: object) -> datetime | None:
+    """A timestamp from the aggregate as a plain datetime (None when missing)."""
+    if isinstance(value, datetime) and not pd.isna(value):  # a Timestamp is a datetime
+        return pd.Timestamp(value).to_pydatetime()
+    return None
+
+
+#: Line counts that :func:`_aggregate` adds per customer, for the data-quality report: all
+#: lines from the date floor on, then by class (see :func:`_aggregate`) 1 to 6.
+_COUNTS = (
+    "_n_lines", "_n_too_old", "_n_future", "_n_undated", "_n_zero", "_n_negative", "_n_bad"
+)  # fmt: skip
 
 
 def _aggregate(
@@ -210,16 +251,20 @@ def _aggregate(
     columns: TransactionColumns,
     as_of: datetime,
     opts: TransactionOptions,
+    mapping: str | None = None,
 ) -> pd.DataFrame:
     """Features and line counts of every customer of the view ``checked_lines``, in one pass.
 
     The log is read once: lines → orders → customers. Aggregating orders first replaces
-    several COUNT(DISTINCT order_id) over all lines by plain counts over far fewer rows. A
-    line's amount is blanked unless the line counts (dated up to ``as_of``, not before the date
-    floor, kept by the returns policy), so the per-order sums ignore the others, which are only
-    counted. Customers without any purchase come back with ``frequency`` 0, for their line
-    counts (the :data:`_COUNTS` columns); ``_bad`` is true when some line holds text that is
-    not a number.
+    several COUNT(DISTINCT order_id) over all lines by plain counts over far fewer rows. Each
+    line gets a class: a purchase or a return (dated up to ``as_of``, not before the date
+    floor, kept by the returns policy) counts; the others are only counted, by class, and
+    their amount is blanked so that no sum sees it. Lines are grouped by customer, order and
+    class. Customers without any purchase come back with ``frequency`` 0, for their line
+    counts (the :data:`_COUNTS` columns; ``_n_bad`` counts lines holding text that is not a
+    number); ``_first`` and ``_last`` are the customer's first and last timestamps over all
+    lines (for the log's date range). With ``mapping`` (see
+    :class:`~user_segmentation.tables.RawKeyed`) the lines hold raw ids, mapped at the end.
     """
     params: list[object] = [pd.Timestamp(as_of).to_pydatetime()]
     per_order, per_customer = _window_sql(opts.windows)
@@ -228,40 +273,54 @@ def _aggregate(
         per_order += shares[0]
         per_customer += shares[1]
         params += shares[2]
-    kept = "c.amount > 0" if opts.returns == "exclude" else "c.amount <> 0"
-    floor = (
-        "true"
-        if opts.date_floor is None
-        else f"(c.ts IS NULL OR c.ts >= TIMESTAMP '{opts.date_floor:%Y-%m-%d %H:%M:%S}')"
+    # Each line's class: 0 a purchase, 7 a return (both count), else why it is left out. The
+    # class is part of the order-level key: the counts by class cost one count per group
+    # instead of a filtered count per class, and a purchase group's first and last timestamp
+    # and sum are the order's first and last purchase and its gross amount.
+    classes = ["WHEN c.bad THEN 6"]  # 6: text that is not a number (an error, reported after)
+    if opts.date_floor is not None:
+        classes.append(f"WHEN c.ts < TIMESTAMP '{opts.date_floor:%Y-%m-%d %H:%M:%S}' THEN 1")
+    classes += [
+        "WHEN c.ts > $1::TIMESTAMP THEN 2",
+        "WHEN c.ts IS NULL THEN 3",
+        "WHEN coalesce(c.amount, 0) = 0 THEN 4",
+        "WHEN c.amount > 0 THEN 0",
+    ]
+    if opts.returns == "exclude":
+        classes.append("WHEN c.amount < 0 THEN 5")
+    category_in, category = (", c.category", ", category") if columns.category else ("", "")
+    counts = ", ".join(
+        f"sum(n) FILTER (WHERE class = {i}) AS {name}" for i, name in enumerate(_COUNTS) if i > 0
     )
-    category = ", c.category" if columns.category else ""
+    if mapping is None:
+        customers, order = "", "ORDER BY customer_id"
+    else:
+        customers = "SELECT m._canonical_id AS customer_id, f.* EXCLUDE (customer_id) FROM ("
+        order = f") f JOIN {mapping} m ON f.customer_id = m._raw_id ORDER BY 1"
     return con.execute(
         f"""
+        {customers}
         WITH l AS (
-            SELECT c.customer_id, c.order_id, c.ts {category},
-                   CASE WHEN {floor} AND c.ts <= $1::TIMESTAMP AND {kept} THEN c.amount END
-                       AS amount,
-                   c.amount AS line_amount, {floor} AS in_floor, c.bad
-            FROM checked_lines c
+            SELECT customer_id, order_id, ts {category}, class,
+                   CASE WHEN class IN (0, 7) THEN amount END AS amount
+            FROM (
+                SELECT c.customer_id, c.order_id, c.ts, c.amount {category_in},
+                       CASE {" ".join(classes)} ELSE 7 END AS class
+                FROM checked_lines c
+            )
+        ),
+        g AS (
+            SELECT customer_id, order_id, class, count(*) AS n, min(ts) AS first_ts,
+                   max(ts) AS last_ts, sum(amount) AS total {per_order}
+            FROM l
+            GROUP BY 1, 2, 3
         ),
         o AS (
-            SELECT customer_id, order_id,
-                   min(ts) FILTER (WHERE amount > 0) AS first_buy,
-                   max(ts) FILTER (WHERE amount > 0) AS last_buy,
-                   sum(amount) FILTER (WHERE amount > 0) AS bought,
-                   coalesce(sum(amount) FILTER (WHERE amount < 0), 0) AS returned
-                   {per_order},
-                   count(*) FILTER (WHERE in_floor) AS n_lines,
-                   count(*) FILTER (WHERE NOT in_floor) AS n_too_old,
-                   count(*) FILTER (WHERE in_floor AND ts > $1::TIMESTAMP) AS n_future,
-                   count(*) FILTER (WHERE in_floor AND ts IS NULL) AS n_undated,
-                   count(*) FILTER (WHERE in_floor AND ts <= $1::TIMESTAMP
-                                    AND coalesce(line_amount, 0) = 0) AS n_zero,
-                   count(*) FILTER (WHERE in_floor AND ts <= $1::TIMESTAMP AND line_amount < 0)
-                       AS n_negative,
-                   bool_or(bad) AS bad
-            FROM l
-            GROUP BY 1, 2
+            SELECT *, CASE WHEN class = 0 THEN first_ts END AS first_buy,
+                   CASE WHEN class = 0 THEN last_ts END AS last_buy,
+                   CASE WHEN class = 0 THEN total END AS bought,
+                   CASE WHEN class = 7 THEN total ELSE 0 END AS returned
+            FROM g
         )
         SELECT customer_id,
                date_diff('second', max(last_buy), $1::TIMESTAMP) / 86400.0 AS recency_days,
@@ -274,13 +333,11 @@ def _aggregate(
                    date_diff('second', min(first_buy), max(first_buy)) / 86400.0
                    / (count(bought) - 1) END AS mean_days_between_orders
                {per_customer},
-               sum(n_lines) AS _n_lines, sum(n_too_old) AS _n_too_old,
-               sum(n_future) AS _n_future, sum(n_undated) AS _n_undated,
-               sum(n_zero) AS _n_zero, sum(n_negative) AS _n_negative,
-               coalesce(bool_or(bad), false) AS _bad
+               sum(n) FILTER (WHERE class <> 1) AS {_COUNTS[0]}, {counts},
+               min(first_ts) AS _first, max(last_ts) AS _last
         FROM o
         GROUP BY customer_id
-        ORDER BY customer_id
+        {order}
         """,
         params,
     ).df()
@@ -336,8 +393,9 @@ def _register_lines(
     )
     amount = "_v0" if columns.amount else "_v0 * _v1"
     # A typed integer or DOUBLE column is a number on every line: nothing to check there.
+    # CASE, not AND: DuckDB evaluates both sides of an AND on every line, trimming included.
     checks = [
-        f"(_v{i} IS NULL AND {columns.text_sql(f'_r{i}')} <> '')"
+        f"(CASE WHEN _v{i} IS NULL THEN {columns.text_sql(f'_r{i}')} <> '' ELSE false END)"
         for i, col in enumerate(numbers)
         if not columns.always_number(types[col])
     ]

@@ -12,29 +12,19 @@ import logging
 import math
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import adjusted_rand_score
 
 from user_segmentation import __version__
-from user_segmentation.cluster import (
-    Clustering,
-    align_to,
-    dendrogram_data,
-    fit_kmeans,
-    fit_ward,
-    merge_small_segments,
-    nearest_two,
-)
 from user_segmentation.config import ProjectConfig, SourceConfig
 from user_segmentation.errors import ConfigError, DataQualityError
-from user_segmentation.features.preprocess import Preprocessor
 from user_segmentation.features.table import EventAggregate, FeatureSpec, build_feature_table
 from user_segmentation.features.transactions import (
     TransactionColumns,
@@ -43,19 +33,19 @@ from user_segmentation.features.transactions import (
 )
 from user_segmentation.integrate.combine import CUSTOMER_ID, Integrated, SourceTable, integrate
 from user_segmentation.integrate.rules import ExcludeRule
-from user_segmentation.profile.describe import describe_segments
-from user_segmentation.profile.playbook import load_playbook
-from user_segmentation.profile.profiles import profile_table, segment_table, statistics_record
-from user_segmentation.profile.stats import segment_statistics, value_shares
-from user_segmentation.records import ASSIGNMENT_COLUMNS
-from user_segmentation.reduce.pca import PcaModel, fit_pca
-from user_segmentation.report import render_report
-from user_segmentation.select import KSelection, bootstrap_stability, sweep_k
+from user_segmentation.records import ASSIGNMENT_COLUMNS, RunRecord
 from user_segmentation.sources import read_source, source_fingerprint
 from user_segmentation.sources.archives import is_zip
 from user_segmentation.sources.relation import file_table
-from user_segmentation.store import RunRecord, RunStore
 from user_segmentation.tables import TableRef, quote_identifier
+
+# The modelling, profiling, store and report stages (scikit-learn, SciPy, Plotly, SQLAlchemy)
+# are imported where they run: reading and feature engineering alone start faster.
+if TYPE_CHECKING:
+    from user_segmentation.cluster import Clustering
+    from user_segmentation.features.preprocess import Preprocessor
+    from user_segmentation.reduce.pca import PcaModel
+    from user_segmentation.select import KSelection
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +76,21 @@ class RunResult:
     run_id: int
     store_url: str
     report_path: Path
+
+
+@dataclass
+class Engineered:
+    """The data of a project up to the customer feature table (stages read → features)."""
+
+    data: Integrated
+    spec: FeatureSpec
+    features: pd.DataFrame  # one row per customer, sorted by customer id
+    numeric: list[str]  # every numeric feature (profiled)
+    categorical: list[str]  # every categorical feature (profiled)
+    basis_numeric: list[str]  # the numeric features the segmentation is built on
+    basis_categorical: list[str]  # likewise, categorical
+    fingerprints: dict[str, str]
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -120,36 +125,56 @@ class _Stages:
         logger.info("stage %s took %.2f s", name, self.timings[name])
 
 
+def build_features(config: ProjectConfig, *, progress: Progress | None = None) -> Engineered:
+    """Read, integrate and engineer: the customer feature table, before any modelling.
+
+    Needs neither scikit-learn nor the report's libraries, so scripts that only want the
+    features (and the benchmark of the transaction-log path) start faster.
+    """
+    timings: dict[str, float] = {}
+    stage = _Stages(progress, timings)
+    # Content digests of large files take a while; hashlib releases the GIL, so they are
+    # computed beside the stages, on a core the single-threaded steps leave free.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fingerprint") as pool:
+        with stage("read"):
+            tables, digests = _read_sources(config, pool)
+        with stage("integrate"):
+            population = config.integrate.population or [next(iter(config.sources))]
+            data = integrate(tables, population, config.integrate.priority)
+        with stage("features"):
+            spec = _feature_spec(config, data)
+            features, feature_info = build_feature_table(data, spec)
+            numeric, categorical, basis_num, basis_cat = _feature_roles(config, spec, features)
+            data.quality["features"] = feature_info
+            missing = features.drop(columns=CUSTOMER_ID).isna().mean()
+            data.quality["feature_missing_share"] = {
+                str(col): round(float(share), 4) for col, share in missing.items() if share > 0
+            }
+        fingerprints = {name: digest.result() for name, digest in digests.items()}
+    return Engineered(
+        data, spec, features, numeric, categorical, basis_num, basis_cat, fingerprints, timings
+    )
+
+
 def prepare(config: ProjectConfig, *, progress: Progress | None = None) -> Prepared:
     """Read, integrate, engineer and reduce: everything before choosing k.
 
     Useful on its own in notebooks and benchmarks; :func:`run_project` starts with it.
     """
-    timings: dict[str, float] = {}
-    stage = _Stages(progress, timings)
-    with stage("read"):
-        tables, fingerprints = _read_sources(config)
-    with stage("integrate"):
-        population = config.integrate.population or [next(iter(config.sources))]
-        data = integrate(tables, population, config.integrate.priority)
-    with stage("features"):
-        spec = _feature_spec(config, data)
-        features, feature_info = build_feature_table(data, spec)
-        numeric, categorical, basis_num, basis_cat = _feature_roles(config, spec, features)
-        data.quality["features"] = feature_info
-        missing = features.drop(columns=CUSTOMER_ID).isna().mean()
-        data.quality["feature_missing_share"] = {
-            str(col): round(float(share), 4) for col, share in missing.items() if share > 0
-        }
+    e = build_features(config, progress=progress)
+    features, timings = e.features, e.timings
     if len(features) < max(config.model.k_min, 2):
         raise DataQualityError(
             f"need ≥ {max(config.model.k_min, 2)} distinct customers to segment, "
             f"found {len(features)}"
         )
-    with stage("reduce"):
+    with _Stages(progress, timings)("reduce"):
+        from user_segmentation.features.preprocess import Preprocessor
+        from user_segmentation.reduce.pca import fit_pca
+
         pre = Preprocessor(
-            numeric=basis_num,
-            categorical=basis_cat,
+            numeric=e.basis_numeric,
+            categorical=e.basis_categorical,
             impute=config.features.impute,
             skew_threshold=config.features.skew_threshold,
             skew_transform=config.features.skew_transform,
@@ -160,15 +185,15 @@ def prepare(config: ProjectConfig, *, progress: Progress | None = None) -> Prepa
             X, pre.feature_names_out_, variance=config.reduce.variance, random_state=config.seed
         )
     return Prepared(
-        data,
-        spec,
+        e.data,
+        e.spec,
         features,
-        numeric,
-        categorical,
+        e.numeric,
+        e.categorical,
         pre,
         pca,
         pca.transform(X),
-        fingerprints,
+        e.fingerprints,
         timings,
     )
 
@@ -188,6 +213,20 @@ def run_project(config: ProjectConfig, *, progress: Progress | None = None) -> R
     RunResult
         The stored record, its run id, the store URL and the report path.
     """
+    from sklearn.metrics import adjusted_rand_score
+
+    from user_segmentation.cluster import align_to, fit_kmeans, fit_ward, merge_small_segments
+    from user_segmentation.profile.describe import describe_segments
+    from user_segmentation.profile.playbook import load_playbook
+    from user_segmentation.profile.profiles import (
+        profile_table,
+        segment_table,
+        statistics_record,
+    )
+    from user_segmentation.profile.stats import segment_statistics, value_shares
+    from user_segmentation.report import render_report
+    from user_segmentation.store import RunStore
+
     _check_existing_store(config.store_url())
     p = prepare(config, progress=progress)
     timings = p.timings
@@ -279,6 +318,8 @@ def run_project(config: ProjectConfig, *, progress: Progress | None = None) -> R
 def _check_existing_store(url: str) -> None:
     """Refuse an existing SQLite store this version cannot write to before any work is done
     (a new store is only created once the run has succeeded)."""
+    from user_segmentation.store import RunStore
+
     if url.startswith("sqlite:///") and Path(url.removeprefix("sqlite:///")).is_file():
         with RunStore(url):
             pass
@@ -286,6 +327,8 @@ def _check_existing_store(url: str) -> None:
 
 def _segment_stability(config: ProjectConfig, Z: np.ndarray, primary: Clustering) -> list[float]:
     """Bootstrap mean Jaccard of each of the run's segments (empty when switched off)."""
+    from user_segmentation.select import bootstrap_stability
+
     m = config.model
     if m.stability_boots == 0 or primary.k < 2:
         return []
@@ -302,6 +345,8 @@ def _segment_stability(config: ProjectConfig, Z: np.ndarray, primary: Clustering
 
 def _dendrogram(ward: Clustering, k: int) -> dict[str, Any] | None:
     """The top of the Ward tree for the report, or None when Ward kept no tree."""
+    from user_segmentation.cluster import dendrogram_data
+
     if ward.linkage is None or ward.linkage.shape[0] == 0:
         return None
     return dendrogram_data(ward.linkage, k, leaf_sizes=ward.leaf_sizes)
@@ -332,6 +377,8 @@ def choose_k(
     >>> choose_k(config, Z, k_max=4).recommended_k
     2
     """
+    from user_segmentation.select import sweep_k
+
     m = config.model
     return sweep_k(
         Z,
@@ -356,6 +403,8 @@ def _assignments(
     primary: Clustering,
 ) -> pd.DataFrame:
     """One row per customer: segment, the other method's segment, distance, margin, PCs."""
+    from user_segmentation.cluster import nearest_two
+
     _, distance, margin = nearest_two(Z, primary.centroids)
     pcs = np.full((len(Z), 3), np.nan)  # NaN where fewer than 3 components were kept
     pcs[:, : min(3, Z.shape[1])] = Z[:, :3]
@@ -412,9 +461,12 @@ def _meta(
     }
 
 
-def _read_sources(config: ProjectConfig) -> tuple[list[SourceTable], dict[str, str]]:
+def _read_sources(
+    config: ProjectConfig, pool: Executor
+) -> tuple[list[SourceTable], dict[str, Future[str]]]:
+    """Every source as a table, and its fingerprint as it is being computed on ``pool``."""
     tables: list[SourceTable] = []
-    fingerprints: dict[str, str] = {}
+    fingerprints: dict[str, Future[str]] = {}
     for name, src in config.sources.items():
         path = config.resolve(src.path) if src.path else None
         keys = [src.key] if src.key else []
@@ -455,7 +507,11 @@ def _read_sources(config: ProjectConfig) -> tuple[list[SourceTable], dict[str, s
         if src.key is None:  # one customer per row: the 1-based data row number is the id
             assert isinstance(frame, pd.DataFrame)  # key: null is only valid for attributes
             frame.insert(0, ROW_NUMBER, pd.Series(range(1, len(frame) + 1)).astype(str))
-        fingerprints[name] = source_fingerprint(path) if path else _text_hash(src.url or "")
+        fingerprints[name] = (
+            pool.submit(source_fingerprint, path)
+            if path
+            else pool.submit(_text_hash, src.url or "")
+        )
         tables.append(
             SourceTable(
                 name=name,
