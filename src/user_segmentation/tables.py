@@ -1,8 +1,15 @@
 """Tables that DuckDB evaluates lazily: a SQL query plus the DataFrames it refers to.
 
 Transaction logs and event tables can be far larger than memory. They are therefore passed
-between stages as a :class:`TableRef` — SQL over files (``read_csv``/``read_parquet``) or over
-registered DataFrames — and only the per-customer aggregates are ever materialised in pandas.
+between stages as a :class:`TableRef` — SQL over files (``read_csv``/``read_parquet``), over
+registered DataFrames or over tables of the process's workspace database — and only the
+per-customer aggregates are ever materialised in pandas.
+
+Every connection of :func:`connect` belongs to one in-memory DuckDB database per process, so a
+table stored there once (a parsed log, see :meth:`TableRef.materialize`) is read by every later
+stage without parsing the file again. The database keeps within a memory limit
+(:data:`DEFAULT_MEMORY_LIMIT`, see :func:`set_memory_limit`): beyond it DuckDB moves blocks to
+temporary files of the workspace folder, so stored tables may be larger than memory.
 """
 
 from __future__ import annotations
@@ -10,20 +17,40 @@ from __future__ import annotations
 import atexit
 import contextlib
 import itertools
+import logging
+import os
 import shutil
 import tempfile
+import threading
+import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeAlias
 
 import duckdb
 import pandas as pd
 
+logger = logging.getLogger(__name__)
+
+#: Memory the workspace database may use before it spills to temporary files.
+DEFAULT_MEMORY_LIMIT = "2GB"
+
+#: Column types whose text form casts back to exactly the same DOUBLE as a direct cast.
+EXACT_AS_DOUBLE = frozenset(
+    ["TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
+     "DOUBLE"]
+)  # fmt: skip
+
 _names = itertools.count()
 _workspace: list[Path] = []
+_database: list[tuple[int, duckdb.DuckDBPyConnection]] = []  # (process id, connection)
+_settings = {"memory_limit": DEFAULT_MEMORY_LIMIT}
+_lock = threading.Lock()  # one database per process, even when threads start together
 
 
 def workspace() -> Path:
-    """A private temporary folder for materialised tables, removed when the process exits."""
+    """A private temporary folder (the database's spill files), removed when the process exits."""
     if not _workspace:
         folder = Path(tempfile.mkdtemp(prefix="user_segmentation_"))
         atexit.register(shutil.rmtree, folder, ignore_errors=True)
@@ -31,9 +58,48 @@ def workspace() -> Path:
     return _workspace[0]
 
 
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _shared() -> duckdb.DuckDBPyConnection:
+    """The workspace database of this process, created on first use.
+
+    A process started by ``fork`` gets a database of its own: DuckDB's state cannot be shared
+    across processes.
+    """
+    with _lock:
+        if not _database or _database[0][0] != os.getpid():
+            folder = workspace() / "spill"
+            con = duckdb.connect(":memory:")
+            con.execute(f"SET temp_directory = {_literal(str(folder))}")
+            con.execute(f"SET memory_limit = {_literal(_settings['memory_limit'])}")
+            # Registered after the workspace's removal, so it runs first: files are closed then.
+            atexit.register(con.close)
+            _database[:] = [(os.getpid(), con)]
+        return _database[0][1]
+
+
+def set_memory_limit(limit: str = DEFAULT_MEMORY_LIMIT) -> None:
+    """Set how much memory the workspace database may use before spilling (e.g. ``"3GB"``).
+
+    Examples
+    --------
+    >>> set_memory_limit("1GB")
+    >>> set_memory_limit()  # back to the default
+    """
+    _settings["memory_limit"] = limit
+    if _database and _database[0][0] == os.getpid():
+        _database[0][1].execute(f"SET memory_limit = {_literal(limit)}")
+
+
 def connect() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection without the terminal progress bar (output is ours)."""
-    con = duckdb.connect()
+    """A connection to the workspace database, without the terminal progress bar (output is ours).
+
+    Views, temporary tables and registered DataFrames belong to the connection; tables stored
+    with :meth:`TableRef.materialize` are seen by every connection.
+    """
+    con = _shared().cursor()
     # In a Jupyter kernel without ipywidgets DuckDB refuses the setting; the bar is already
     # off there.
     with contextlib.suppress(duckdb.InvalidInputException):
@@ -54,6 +120,77 @@ def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+class StoredTable:
+    """A table of the workspace database, dropped once no :class:`TableRef` refers to it.
+
+    Examples
+    --------
+    >>> stored = StoredTable.create("SELECT 42 AS answer")
+    >>> with connect() as con:
+    ...     con.execute(f"SELECT answer FROM {stored.name}").fetchall()
+    [(42,)]
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        drop = weakref.finalize(self, _drop, name, os.getpid())
+        drop.atexit = False  # the whole database goes at exit anyway
+
+    @classmethod
+    def create(
+        cls,
+        sql: str,
+        frames: Mapping[str, Frame] | None = None,
+        con: duckdb.DuckDBPyConnection | None = None,
+    ) -> StoredTable:
+        """Evaluate ``sql`` (reading ``frames``) once into a new table.
+
+        ``con``: a connection of :func:`connect` whose temporary tables ``sql`` reads.
+        """
+        name = f"stored_{next(_names)}"
+        target = connect() if con is None else con
+        registered = [n for n, f in (frames or {}).items() if not isinstance(f, StoredTable)]
+        try:
+            for frame_name in registered:
+                target.register(frame_name, (frames or {})[frame_name])
+            target.execute(f"CREATE TABLE {name} AS {sql}")
+        finally:
+            if con is None:
+                target.close()
+            else:
+                for frame_name in registered:
+                    target.unregister(frame_name)
+        return cls(name)
+
+
+def _drop(name: str, pid: int) -> None:
+    if not _database or _database[0][0] != pid:
+        return  # another process's table, or the database is gone
+    try:
+        with _database[0][1].cursor() as con:
+            con.execute(f"DROP TABLE IF EXISTS {name}")
+    except duckdb.Error as exc:  # e.g. the database was closed at exit
+        logger.debug("could not drop %s: %s", name, exc)
+
+
+#: What a table's SQL reads besides files: DataFrames and stored tables.
+Frame: TypeAlias = pd.DataFrame | StoredTable
+
+
+@dataclass(frozen=True)
+class RawKeyed:
+    """A table's rows with ``customer_id`` as written in the source, and the way to canonical ids.
+
+    Each raw id of these rows has its own canonical id (the stored table ``mapping``, columns
+    ``_raw_id`` and ``_canonical_id``, maps them one to one), so grouping by the raw id and
+    mapping the groups gives what grouping by the canonical id gives, without joining every
+    row to its canonical id first.
+    """
+
+    sql: str
+    mapping: str
+
+
 @dataclass(frozen=True)
 class TableRef:
     """A table as SQL that any DuckDB connection can evaluate once :meth:`attach` has run.
@@ -66,8 +203,10 @@ class TableRef:
     """
 
     sql: str
-    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    frames: dict[str, Frame] = field(default_factory=dict)
     origin: str = ""  # file or source name, for messages
+    #: The same rows keyed by raw ids, where known (tables derived from this one drop it).
+    raw_keyed: RawKeyed | None = None
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, origin: str = "") -> TableRef:
@@ -75,31 +214,41 @@ class TableRef:
         name = f"frame_{next(_names)}"
         return cls(f"SELECT * FROM {name}", {name: frame}, origin)
 
+    @classmethod
+    def from_stored(cls, stored: StoredTable, origin: str = "") -> TableRef:
+        """Read a stored table (which lives as long as this table or any derived from it)."""
+        return cls(f"SELECT * FROM {stored.name}", {stored.name: stored}, origin)
+
     def attach(self, con: duckdb.DuckDBPyConnection) -> None:
         """Register the DataFrames this table reads from on ``con``."""
         for name, frame in self.frames.items():
-            con.register(name, frame)
+            if not isinstance(frame, StoredTable):  # stored tables are seen by every connection
+                con.register(name, frame)
 
     def derive(self, sql: str) -> TableRef:
         """A new table whose ``sql`` reads this one as ``t`` (``SELECT ... FROM t ...``)."""
         return TableRef(f"WITH t AS ({self.sql}) {sql}", self.frames, self.origin)
 
     def materialize(self) -> TableRef:
-        """Evaluate once into a Parquet file of the workspace and read from there.
+        """Evaluate once into a table of the workspace database and read from there.
 
-        DuckDB streams the result to disk, so this works for tables larger than memory; later
-        queries scan the compact columnar file instead of re-running the whole chain.
+        Later queries scan the stored columns instead of re-running the whole chain (parsing a
+        CSV file, say). The table is held in memory up to the database's memory limit and
+        spills to temporary files beyond it, so this works for tables larger than memory;
+        column types and row order are kept exactly. The table is dropped once no table
+        refers to it any longer.
         """
-        path = workspace() / f"table_{next(_names)}.parquet"
-        literal = "'" + str(path).replace("'", "''") + "'"
-        with self._connection() as con:
-            con.execute(f"COPY ({self.sql}) TO {literal} (FORMAT parquet)")
-        return TableRef(f"SELECT * FROM read_parquet({literal})", {}, self.origin)
+        return TableRef.from_stored(StoredTable.create(self.sql, self.frames), self.origin)
 
     def columns(self) -> list[str]:
         """Column names, without reading the data."""
+        return list(self.types())
+
+    def types(self) -> dict[str, str]:
+        """Column names and DuckDB types (``"VARCHAR"``, ``"BIGINT"`` ...), without reading data."""
         with self._connection() as con:
-            return [d[0] for d in con.execute(f"SELECT * FROM ({self.sql}) LIMIT 0").description]
+            described = con.execute(f"SELECT * FROM ({self.sql}) LIMIT 0").description
+        return {str(d[0]): str(d[1]) for d in described}
 
     def count(self) -> int:
         """Number of rows."""

@@ -165,3 +165,11 @@ def test_input_not_mutated() -> None:
     pd.testing.assert_frame_equal(data.customers, before[0])
     pd.testing.assert_frame_equal(data.transactions["orders"], before[1])
     pd.testing.assert_frame_equal(data.events["web"], before[2])
+
+
+@pytest.mark.parametrize("order", [["a", "b", "b"], ["b", "a", "b"]])  # sorted or not
+def test_a_customer_table_repeating_an_id_is_refused(order: list[str]) -> None:
+    data = _data()
+    data.customers = data.customers.assign(customer_id=pd.Series(order, dtype="string"))
+    with pytest.raises(SchemaError, match="customer table: customer ids repeat"):
+        build_feature_table(data, _spec())

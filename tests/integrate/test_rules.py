@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import duckdb
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from user_segmentation.errors import SchemaError
 from user_segmentation.integrate.cleaning import clean_table
 from user_segmentation.integrate.combine import SourceTable, integrate
-from user_segmentation.integrate.rules import ExcludeRule
+from user_segmentation.integrate.rules import TRIMMED, ExcludeRule, bad_number_sql
 from user_segmentation.tables import TableRef
 
 LINES = pd.DataFrame(
@@ -80,3 +83,68 @@ def test_integrate_reports_excluded_rows_and_keeps_customers_with_sales_only() -
     assert info["rows_kept"] == 2
     # Customer 3 had only a cancelled invoice: not a customer of the segmented base.
     assert out.customers["customer_id"].tolist() == ["1", "2"]
+
+
+# --- the cheap forms of the rules give the careful forms' answers ------------------------------
+
+_TEXTS = st.lists(
+    st.text(alphabet="0123456789+-.eEnaif C \t\u00a0\u2007\u3000\u200bx", max_size=7) | st.none(),
+    min_size=1,
+    max_size=30,
+)
+
+
+def _agree(texts: list[str | None], *pairs: tuple[str, str]) -> bool:
+    """Whether each (fast, careful) pair of SQL expressions over ``x`` agrees on every text."""
+    con = duckdb.connect()
+    con.register("v", pd.DataFrame({"x": pd.Series(texts, dtype="object")}))
+    same = " AND ".join(f"(({f}) IS NOT DISTINCT FROM ({c}))" for f, c in pairs)
+    row = con.execute(
+        f"SELECT bool_and({same}) FROM (SELECT x, TRY_CAST(x AS DOUBLE) AS x_number FROM v)"
+    )
+    return bool(row.fetchone()[0])  # type: ignore[index]
+
+
+@settings(max_examples=100, deadline=None)
+@given(_TEXTS, st.sampled_from(["C", " C", "C ", "C\u00a0", "\u3000C", "", "-1", "e"]))
+def test_starts_with_on_text_agrees_with_the_trimmed_form(texts: list, prefix: str) -> None:
+    rule = ExcludeRule("x", "r", starts_with=prefix)
+    assert _agree(texts, (rule.condition("VARCHAR"), rule.condition()))
+
+
+@settings(max_examples=100, deadline=None)
+@given(_TEXTS, st.sampled_from([0.0, -1.0, 2.5]))
+def test_at_most_on_text_agrees_with_the_trimmed_form(texts: list, at_most: float) -> None:
+    rule = ExcludeRule("x", "r", at_most=at_most)
+    casts = {"x": "x_number"}
+    assert _agree(
+        texts,
+        (rule.condition("VARCHAR"), rule.condition()),
+        (rule.condition("VARCHAR", cast="x_number"), rule.condition()),
+        (bad_number_sql([rule], {"x": "VARCHAR"}, casts), bad_number_sql([rule])),
+    )
+
+
+def test_trim_removes_exactly_the_characters_the_rules_expect() -> None:
+    con = duckdb.connect()
+    every = pd.DataFrame({"c": [chr(i) for i in range(1, 0x3100)]})
+    con.register("v", every)
+    trimmed = con.execute("SELECT c FROM v WHERE trim('x' || c || c) = 'x'").fetchall()
+    assert {ord(c) for (c,) in trimmed} == TRIMMED
+
+
+@pytest.mark.parametrize(
+    ("sql_type", "values"),
+    [
+        ("BIGINT", ["0", "-1", "7", str(2**53 + 1)]),
+        ("DOUBLE", ["0.0", "-0.0", "0.1", "-5e-324", "inf", "-inf", "nan"]),
+    ],
+)
+def test_numeric_columns_skip_the_text_round_trip(sql_type: str, values: list[str]) -> None:
+    rule = ExcludeRule("x", "r", at_most=0)
+    con = duckdb.connect()
+    rows = ", ".join(f"('{v}')" for v in values) + ", (NULL)"
+    con.execute(f"CREATE TABLE w AS SELECT CAST(x AS {sql_type}) AS x FROM (VALUES {rows}) t(x)")
+    same = f"bool_and(({rule.condition(sql_type)}) = ({rule.condition()}))"
+    assert con.execute(f"SELECT {same} FROM w").fetchone() == (True,)
+    assert bad_number_sql([rule], {"x": sql_type}) == "false"

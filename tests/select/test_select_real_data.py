@@ -20,7 +20,8 @@ from typer.testing import CliRunner
 from user_segmentation.cli.main import app
 from user_segmentation.cluster import fit_kmeans
 from user_segmentation.config import ProjectConfig
-from user_segmentation.pipeline.run import Prepared, choose_k, prepare
+from user_segmentation.pipeline.gather import Prepared
+from user_segmentation.pipeline.run import choose_k, prepare
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason=f"{DATA} (shared datasets) not present")

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -31,7 +33,7 @@ import pandas as pd
 
 from user_segmentation.errors import SchemaError
 from user_segmentation.features.attributes import number_hint
-from user_segmentation.tables import TableRef, connect
+from user_segmentation.tables import EXACT_AS_DOUBLE, TableRef, connect
 from user_segmentation.tables import quote_identifier as _q
 
 logger = logging.getLogger(__name__)
@@ -45,6 +47,10 @@ TRANSACTION_FEATURES = [
     "tenure_days",
     "mean_days_between_orders",
 ]
+
+#: Every character DuckDB accepts in a text it casts to DOUBLE: digits, sign, decimal point,
+#: digit-group underscore, exponent, "inf"/"infinity"/"nan" in any case, ASCII whitespace.
+NUMBER_CHARS = frozenset("0123456789+-._eEiInNfFaAtTyY \t\n\r\x0b\x0c")
 
 
 @dataclass(frozen=True)
@@ -62,19 +68,49 @@ class TransactionColumns:
 
     def number_sql(self, column: str) -> str:
         """A numeric column as text, trimmed and without currency symbols."""
-        text = f"trim(CAST({_q(column)} AS VARCHAR))"
+        return self.text_sql(_q(column))
+
+    def text_sql(self, expression: str) -> str:
+        """What :meth:`number_sql` does, applied to any SQL expression."""
+        text = f"trim(CAST({expression} AS VARCHAR))"
         for symbol in self.currency_symbols:
             text = f"trim(replace({text}, '{symbol.replace(chr(39), chr(39) * 2)}', ''))"
         return text
 
+    def always_number(self, column_type: str) -> bool:
+        """Whether every value of a column of this type is a number (integer or DOUBLE)."""
+        return column_type in EXACT_AS_DOUBLE and self._symbols_not_in_numbers()
+
+    def _symbols_not_in_numbers(self) -> bool:
+        return all(set(symbol) - NUMBER_CHARS for symbol in self.currency_symbols)
+
+    def value_sql(self, column: str, column_type: str = "") -> str:
+        """A numeric column as DOUBLE: always ``TRY_CAST(number_sql(column) AS DOUBLE)``.
+
+        Trimming and replacing text on every line of a large log costs more than the cast, so
+        the value is computed directly wherever that provably gives the same number: integer
+        and DOUBLE columns cast exactly (their text form round-trips), and a text that casts
+        as written holds only number characters, which trimming and removing symbols that
+        each contain some other character cannot change.
+        """
+        exact = f"TRY_CAST({self.number_sql(column)} AS DOUBLE)"
+        if self.always_number(column_type):
+            return f"CAST({_q(column)} AS DOUBLE)"
+        if column_type == "VARCHAR" and self._symbols_not_in_numbers():
+            return f"coalesce(TRY_CAST({_q(column)} AS DOUBLE), {exact})"
+        return exact
+
     def amount_sql(self) -> str:
         """SQL expression of a line's amount."""
         if self.amount:
-            return f"TRY_CAST({self.number_sql(self.amount)} AS DOUBLE)"
+            return self.value_sql(self.amount)
         if self.quantity and self.unit_price:
-            quantity, price = self.number_sql(self.quantity), self.number_sql(self.unit_price)
-            return f"TRY_CAST({quantity} AS DOUBLE) * TRY_CAST({price} AS DOUBLE)"
+            return f"{self.value_sql(self.quantity)} * {self.value_sql(self.unit_price)}"
         raise SchemaError("transactions need an 'amount' column or 'quantity' and 'unit_price'")
+
+    def number_columns(self) -> list[str]:
+        """The columns read as numbers."""
+        return [c for c in (self.amount, self.quantity, self.unit_price) if c is not None]
 
 
 @dataclass(frozen=True)
@@ -86,6 +122,16 @@ class TransactionOptions:
     returns: Literal["net", "exclude"] = "net"
     date_floor: datetime | None = None  # lines dated earlier are placeholders: excluded
     lifetimes_period: Literal["D", "W", "M"] | None = None  # adds lifetimes_* columns
+
+
+@dataclass(frozen=True)
+class TransactionSummary:
+    """What one pass over a transaction log gives: features, line counts and its date range."""
+
+    features: pd.DataFrame  # customer_id + features, one row per customer who bought
+    counts: dict[str, int]  # lines used and excluded, by reason
+    first: datetime | None  # first timestamp of the log (None when no line is dated)
+    last: datetime | None  # last timestamp of the log
 
 
 def transaction_features(
@@ -123,88 +169,178 @@ def transaction_features(
     >>> f[["customer_id", "recency_days", "frequency", "monetary"]].values.tolist()
     [['a', 10.0, 2, 40.0], ['b', 15.0, 1, 5.0]]
     """
+    summary = summarize_transactions(lines, columns, as_of, options)
+    return summary.features, summary.counts
+
+
+def summarize_transactions(
+    lines: pd.DataFrame | TableRef,
+    columns: TransactionColumns,
+    as_of: datetime,
+    options: TransactionOptions | None = None,
+) -> TransactionSummary:
+    """:func:`transaction_features` and :func:`time_range` in one pass over the log.
+
+    Examples
+    --------
+    >>> log = pd.DataFrame({"customer_id": ["a", "b"], "order": ["1", "2"],
+    ...                     "ts": ["2024-01-01", "2024-03-01"], "amount": [10.0, 5.0]})
+    >>> s = summarize_transactions(log, TransactionColumns("order", "ts", "amount"),
+    ...                            datetime(2024, 1, 31))
+    >>> s.features["customer_id"].tolist(), s.counts["future_lines_excluded"], s.last
+    (['a'], 1, datetime.datetime(2024, 3, 1, 0, 0))
+    """
     opts = options or TransactionOptions()
+    # Lines keyed by raw ids (one per customer) are grouped first and mapped to canonical ids
+    # after: the join then runs on one row per customer instead of one per line.
+    keyed = lines.raw_keyed if isinstance(lines, TableRef) else None
+    if keyed is not None and isinstance(lines, TableRef):
+        lines = TableRef(keyed.sql, lines.frames, lines.origin)
     con = connect()
     try:
-        lines_view(con, lines, columns, opts.date_floor)
-        params: list[object] = [pd.Timestamp(as_of).to_pydatetime()]
-        counts_row = con.execute(
-            """
-            SELECT count(*) AS n,
-                   count(*) FILTER (WHERE ts > $1::TIMESTAMP) AS future,
-                   count(*) FILTER (WHERE ts IS NULL) AS undated,
-                   count(*) FILTER (WHERE ts <= $1::TIMESTAMP AND coalesce(amount, 0) = 0)
-                       AS zero_amount,
-                   count(*) FILTER (WHERE ts <= $1::TIMESTAMP AND amount < 0) AS negative,
-                   (SELECT count(*) FROM all_lines) - count(*) AS too_old
-            FROM lines
-            """,
-            params,
-        ).fetchone()
-        assert counts_row is not None
-        per_order, per_customer = _window_sql(opts.windows)
-        if columns.category:
-            shares = _share_sql(con, params[0], opts.top_categories, len(params) + 1)
-            per_order += shares[0]
-            per_customer += shares[1]
-            params += shares[2]
-        kept = "amount > 0" if opts.returns == "exclude" else "amount <> 0"
-        # Two levels: lines → orders → customers. Aggregating orders first replaces several
-        # COUNT(DISTINCT order_id) over all lines by plain counts over far fewer rows.
-        features = con.execute(
-            f"""
-            WITH o AS (
-                SELECT customer_id, order_id,
-                       min(ts) FILTER (WHERE amount > 0) AS first_buy,
-                       max(ts) FILTER (WHERE amount > 0) AS last_buy,
-                       sum(amount) FILTER (WHERE amount > 0) AS bought,
-                       coalesce(sum(amount) FILTER (WHERE amount < 0), 0) AS returned
-                       {per_order}
-                FROM lines WHERE ts <= $1::TIMESTAMP AND {kept}
-                GROUP BY 1, 2
-            )
-            SELECT customer_id,
-                   date_diff('second', max(last_buy), $1::TIMESTAMP) / 86400.0 AS recency_days,
-                   count(bought) AS frequency,
-                   greatest(coalesce(sum(bought), 0) + sum(returned), 0) AS monetary,
-                   sum(bought) / count(bought) AS avg_order_value,
-                   -sum(returned) / sum(bought) AS return_rate,
-                   date_diff('second', min(first_buy), $1::TIMESTAMP) / 86400.0 AS tenure_days,
-                   CASE WHEN count(bought) > 1 THEN
-                       date_diff('second', min(first_buy), max(first_buy)) / 86400.0
-                       / (count(bought) - 1) END AS mean_days_between_orders
-                   {per_customer}
-            FROM o
-            GROUP BY customer_id
-            HAVING count(bought) > 0
-            ORDER BY customer_id
-            """,
-            params,
-        ).df()
+        _register_lines(con, lines, columns, opts.date_floor)
+        with _numbers_first(con, columns):
+            features = _aggregate(con, columns, as_of, opts, keyed.mapping if keyed else None)
+        if features["_n_bad"].sum() > 0:
+            _check_numbers(con, columns)  # raises, naming the first row that is not a number
     except duckdb.Error as exc:
         raise SchemaError(f"transactions: cannot aggregate ({exc})") from exc
     finally:
         con.close()
 
+    first, last = _moment(features.pop("_first").min()), _moment(features.pop("_last").max())
+    totals = {name: int(features.pop(name).fillna(0).sum()) for name in _COUNTS}
+    features = features[features["frequency"] > 0].reset_index(drop=True)
     # Sums of floats depend on summation order; rounding keeps results identical across runs.
     counts_cols = [c for c in features.columns if c.startswith("frequency")]
     floats = [c for c in features.columns if c not in ("customer_id", *counts_cols)]
     features[floats] = features[floats].astype("float64").round(9)
     features[counts_cols] = features[counts_cols].astype("int64")
     features["customer_id"] = features["customer_id"].astype("string")
-    n, future, undated, zero, negative, too_old = (int(v) for v in counts_row)
+    n, too_old = totals["_n_lines"], totals["_n_too_old"]
     counts = {
         "lines": n + too_old,
-        "future_lines_excluded": future,
-        "undated_lines_excluded": undated,
-        "zero_amount_lines_excluded": zero,
+        "future_lines_excluded": totals["_n_future"],
+        "undated_lines_excluded": totals["_n_undated"],
+        "zero_amount_lines_excluded": totals["_n_zero"],
     }
     if opts.returns == "exclude":
-        counts["return_lines_excluded"] = negative
+        counts["return_lines_excluded"] = totals["_n_negative"]
     if opts.date_floor is not None:
         counts["lines_before_date_floor_excluded"] = too_old
     logger.info("transaction features for %d customers from %d lines", len(features), n)
-    return features, counts
+    return TransactionSummary(features, counts, first, last)
+
+
+def _moment(value: object) -> datetime | None:
+    """A timestamp from the aggregate as a plain datetime (None when missing)."""
+    if isinstance(value, datetime) and not pd.isna(value):  # a Timestamp is a datetime
+        return pd.Timestamp(value).to_pydatetime()
+    return None
+
+
+#: Line counts that :func:`_aggregate` adds per customer, for the data-quality report: all
+#: lines from the date floor on, then by class (see :func:`_aggregate`) 1 to 6.
+_COUNTS = (
+    "_n_lines", "_n_too_old", "_n_future", "_n_undated", "_n_zero", "_n_negative", "_n_bad"
+)  # fmt: skip
+
+
+def _aggregate(
+    con: duckdb.DuckDBPyConnection,
+    columns: TransactionColumns,
+    as_of: datetime,
+    opts: TransactionOptions,
+    mapping: str | None = None,
+) -> pd.DataFrame:
+    """Features and line counts of every customer of the view ``checked_lines``, in one pass.
+
+    The log is read once: lines → orders → customers. Aggregating orders first replaces
+    several COUNT(DISTINCT order_id) over all lines by plain counts over far fewer rows. Each
+    line gets a class: a purchase or a return (dated up to ``as_of``, not before the date
+    floor, kept by the returns policy) counts; the others are only counted, by class, and
+    their amount is blanked so that no sum sees it. Lines are grouped by customer, order and
+    class. Customers without any purchase come back with ``frequency`` 0, for their line
+    counts (the :data:`_COUNTS` columns; ``_n_bad`` counts lines holding text that is not a
+    number); ``_first`` and ``_last`` are the customer's first and last timestamps over all
+    lines (for the log's date range). With ``mapping`` (see
+    :class:`~user_segmentation.tables.RawKeyed`) the lines hold raw ids, mapped at the end.
+    """
+    params: list[object] = [pd.Timestamp(as_of).to_pydatetime()]
+    per_order, per_customer = _window_sql(opts.windows)
+    if columns.category:
+        shares = _share_sql(con, params[0], opts.top_categories, len(params) + 1)
+        per_order += shares[0]
+        per_customer += shares[1]
+        params += shares[2]
+    # Each line's class: 0 a purchase, 7 a return (both count), else why it is left out. The
+    # class is part of the order-level key: the counts by class cost one count per group
+    # instead of a filtered count per class, and a purchase group's first and last timestamp
+    # and sum are the order's first and last purchase and its gross amount.
+    classes = ["WHEN c.bad THEN 6"]  # 6: text that is not a number (an error, reported after)
+    if opts.date_floor is not None:
+        classes.append(f"WHEN c.ts < TIMESTAMP '{opts.date_floor:%Y-%m-%d %H:%M:%S}' THEN 1")
+    classes += [
+        "WHEN c.ts > $1::TIMESTAMP THEN 2",
+        "WHEN c.ts IS NULL THEN 3",
+        "WHEN coalesce(c.amount, 0) = 0 THEN 4",
+        "WHEN c.amount > 0 THEN 0",
+    ]
+    if opts.returns == "exclude":
+        classes.append("WHEN c.amount < 0 THEN 5")
+    category_in, category = (", c.category", ", category") if columns.category else ("", "")
+    counts = ", ".join(
+        f"sum(n) FILTER (WHERE class = {i}) AS {name}" for i, name in enumerate(_COUNTS) if i > 0
+    )
+    if mapping is None:
+        customers, order = "", "ORDER BY customer_id"
+    else:
+        customers = "SELECT m._canonical_id AS customer_id, f.* EXCLUDE (customer_id) FROM ("
+        order = f") f JOIN {mapping} m ON f.customer_id = m._raw_id ORDER BY 1"
+    return con.execute(
+        f"""
+        {customers}
+        WITH l AS (
+            SELECT customer_id, order_id, ts {category}, class,
+                   CASE WHEN class IN (0, 7) THEN amount END AS amount
+            FROM (
+                SELECT c.customer_id, c.order_id, c.ts, c.amount {category_in},
+                       CASE {" ".join(classes)} ELSE 7 END AS class
+                FROM checked_lines c
+            )
+        ),
+        g AS (
+            SELECT customer_id, order_id, class, count(*) AS n, min(ts) AS first_ts,
+                   max(ts) AS last_ts, sum(amount) AS total {per_order}
+            FROM l
+            GROUP BY 1, 2, 3
+        ),
+        o AS (
+            SELECT *, CASE WHEN class = 0 THEN first_ts END AS first_buy,
+                   CASE WHEN class = 0 THEN last_ts END AS last_buy,
+                   CASE WHEN class = 0 THEN total END AS bought,
+                   CASE WHEN class = 7 THEN total ELSE 0 END AS returned
+            FROM g
+        )
+        SELECT customer_id,
+               date_diff('second', max(last_buy), $1::TIMESTAMP) / 86400.0 AS recency_days,
+               count(bought) AS frequency,
+               greatest(coalesce(sum(bought), 0) + sum(returned), 0) AS monetary,
+               sum(bought) / count(bought) AS avg_order_value,
+               -sum(returned) / sum(bought) AS return_rate,
+               date_diff('second', min(first_buy), $1::TIMESTAMP) / 86400.0 AS tenure_days,
+               CASE WHEN count(bought) > 1 THEN
+                   date_diff('second', min(first_buy), max(first_buy)) / 86400.0
+                   / (count(bought) - 1) END AS mean_days_between_orders
+               {per_customer},
+               sum(n) FILTER (WHERE class <> 1) AS {_COUNTS[0]}, {counts},
+               min(first_ts) AS _first, max(last_ts) AS _last
+        FROM o
+        GROUP BY customer_id
+        {order}
+        """,
+        params,
+    ).df()
 
 
 def lines_view(
@@ -217,10 +353,29 @@ def lines_view(
 
     Columns are cast once, so text columns (as read from CSV) work like typed ones. Lines dated
     before ``date_floor`` (placeholder dates such as 1970-01-01) are left out of ``lines``;
-    the view ``all_lines`` still has them, for counting.
+    the view ``all_lines`` still has them, for counting. Text that is not a number in an
+    amount column is an error naming the row and the value.
+    """
+    _register_lines(con, lines, columns, date_floor)
+    _check_numbers(con, columns)
+
+
+def _register_lines(
+    con: duckdb.DuckDBPyConnection,
+    lines: pd.DataFrame | TableRef,
+    columns: TransactionColumns,
+    date_floor: datetime | None = None,
+) -> None:
+    """The views of :func:`lines_view`, without the number check, plus ``checked_lines``.
+
+    ``checked_lines`` is ``all_lines`` with a column ``bad``: true on a line whose amount,
+    quantity or price is text that is not a number. Each number is parsed once for both.
     """
     table = lines if isinstance(lines, TableRef) else TableRef.from_frame(lines)
-    have = table.columns()
+    table.attach(con)
+    described = con.execute(f"SELECT * FROM ({table.sql}) LIMIT 0").description
+    types = {str(d[0]): str(d[1]) for d in described}
+    have = list(types)
     needed = [columns.customer, columns.order, columns.timestamp]
     needed += [
         c for c in (columns.amount, columns.quantity, columns.unit_price, columns.category) if c
@@ -228,19 +383,41 @@ def lines_view(
     missing = [c for c in needed if c not in have]
     if missing:
         raise SchemaError(f"transactions: column(s) {missing} not found; have {have}")
-    cust, order, ts = _q(columns.customer), _q(columns.order), _q(columns.timestamp)
-    category = f", {_q(columns.category)}::VARCHAR AS category" if columns.category else ""
-    table.attach(con)
+    columns.amount_sql()  # raises when neither an amount nor quantity and price are declared
     _execute(con, f"CREATE TEMP VIEW log AS {table.sql}")
+    cust, order, ts = _q(columns.customer), _q(columns.order), _q(columns.timestamp)
+    numbers = columns.number_columns()
+    values = "".join(
+        f", {columns.value_sql(col, types[col])} AS _v{i}, {_q(col)} AS _r{i}"
+        for i, col in enumerate(numbers)
+    )
+    amount = "_v0" if columns.amount else "_v0 * _v1"
+    # A typed integer or DOUBLE column is a number on every line: nothing to check there.
+    # CASE, not AND: DuckDB evaluates both sides of an AND on every line, trimming included.
+    checks = [
+        f"(CASE WHEN _v{i} IS NULL THEN {columns.text_sql(f'_r{i}')} <> '' ELSE false END)"
+        for i, col in enumerate(numbers)
+        if not columns.always_number(types[col])
+    ]
+    category = ", category" if columns.category else ""
+    category_in = f", {_q(columns.category)}::VARCHAR AS category" if columns.category else ""
     _execute(
         con,
         f"""
-        CREATE TEMP VIEW all_lines AS
-        SELECT {cust} AS customer_id, {order}::VARCHAR AS order_id,
-               CAST({ts} AS TIMESTAMP) AS ts, {columns.amount_sql()} AS amount
-               {category}
-        FROM log
+        CREATE TEMP VIEW checked_lines AS
+        SELECT customer_id, order_id, ts, {amount} AS amount {category},
+               {" OR ".join(checks) or "false"} AS bad
+        FROM (
+            SELECT {cust} AS customer_id, {order}::VARCHAR AS order_id,
+                   CAST({ts} AS TIMESTAMP) AS ts {category_in} {values}
+            FROM log
+        )
         """,
+    )
+    _execute(
+        con,
+        f"CREATE TEMP VIEW all_lines AS SELECT customer_id, order_id, ts, amount {category} "
+        "FROM checked_lines",
     )
     floor = (
         ""
@@ -248,7 +425,6 @@ def lines_view(
         else f" WHERE ts IS NULL OR ts >= TIMESTAMP '{date_floor:%Y-%m-%d %H:%M:%S}'"
     )
     con.execute(f"CREATE TEMP VIEW lines AS SELECT * FROM all_lines{floor}")
-    _check_numbers(con, columns)
 
 
 def _execute(con: duckdb.DuckDBPyConnection, sql: str) -> None:
@@ -258,18 +434,23 @@ def _execute(con: duckdb.DuckDBPyConnection, sql: str) -> None:
         raise SchemaError(f"transactions: cannot read the log ({exc})") from exc
 
 
+@contextmanager
+def _numbers_first(con: duckdb.DuckDBPyConnection, columns: TransactionColumns) -> Iterator[None]:
+    """A text that is not a number is reported before any other failure, as it is found first."""
+    try:
+        yield
+    except (duckdb.Error, SchemaError):
+        _check_numbers(con, columns)
+        raise
+
+
 def _check_numbers(con: duckdb.DuckDBPyConnection, columns: TransactionColumns) -> None:
     """Text that is not a number in an amount column is an error naming row and value."""
-    texts = {
-        col: columns.number_sql(col)
-        for col in (columns.amount, columns.quantity, columns.unit_price)
-        if col is not None
-    }
-    bad = {col: f"({t} <> '' AND TRY_CAST({t} AS DOUBLE) IS NULL)" for col, t in texts.items()}
-    row = con.execute(f"SELECT bool_or({' OR '.join(bad.values())}) FROM log").fetchone()
+    row = con.execute("SELECT bool_or(bad) FROM checked_lines").fetchone()
     if not (row and row[0]):
         return
-    for col, text in texts.items():  # only now pay for row numbers, to name the first bad row
+    for col in columns.number_columns():  # only now pay for row numbers, to name the first bad row
+        text = columns.number_sql(col)
         hit = con.execute(
             f"SELECT rn, v FROM (SELECT row_number() OVER () AS rn, {text} AS v FROM log) "
             "WHERE v <> '' AND TRY_CAST(v AS DOUBLE) IS NULL LIMIT 1"
@@ -284,11 +465,25 @@ def _check_numbers(con: duckdb.DuckDBPyConnection, columns: TransactionColumns) 
 def time_range(
     lines: pd.DataFrame | TableRef, columns: TransactionColumns
 ) -> tuple[datetime | None, datetime | None]:
-    """First and last timestamp of the log (``None`` when it has no dated line)."""
+    """First and last timestamp of the log (``None`` when it has no dated line).
+
+    Examples
+    --------
+    >>> log = pd.DataFrame({"customer_id": ["a", "b"], "order": ["1", "2"],
+    ...                     "ts": ["2024-01-02 10:00", "2024-01-01"], "amount": ["5", "7.5"]})
+    >>> time_range(log, TransactionColumns("order", "ts", "amount"))
+    (datetime.datetime(2024, 1, 1, 0, 0), datetime.datetime(2024, 1, 2, 10, 0))
+    """
     with connect() as con:
-        lines_view(con, lines, columns)
+        _register_lines(con, lines, columns)
         try:
-            row = con.execute("SELECT min(ts), max(ts) FROM lines").fetchone()
+            with _numbers_first(con, columns):
+                # The number check rides along: one pass over the log instead of two.
+                row = con.execute(
+                    "SELECT min(ts), max(ts), coalesce(bool_or(bad), false) FROM checked_lines"
+                ).fetchone()
+            if row is not None and row[2]:
+                _check_numbers(con, columns)
         except duckdb.Error as exc:
             raise SchemaError(
                 f"transactions: timestamp column '{columns.timestamp}': {exc}"

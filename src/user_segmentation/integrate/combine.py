@@ -103,14 +103,15 @@ def integrate(
 
     report: dict[str, Any] = {"sources": {}}
     keyed: dict[str, pd.DataFrame | TableRef] = {}
-    ids_of: dict[str, set[str]] = {}
+    ids_of: dict[str, pd.Index] = {}  # sorted distinct ids of each source
     for src in sources:
-        keyed[src.name], report["sources"][src.name] = _prepare(src)
-        ids_of[src.name] = _distinct_ids(keyed[src.name])
+        keyed[src.name], report["sources"][src.name], ids_of[src.name] = _prepare(src)
 
-    base_ids = sorted(set().union(*(ids_of[n] for n in population)))
+    # Sorted index operations in pandas: a large log has as many ids as customers.
+    base_ids = ids_of[population[0]]
+    for name in population[1:]:
+        base_ids = base_ids.union(ids_of[name], sort=True)
     customers = pd.DataFrame({CUSTOMER_ID: pd.Series(base_ids, dtype="string")})
-    base_set = set(base_ids)
     out = Integrated(customers=customers)
     owner: dict[str, str] = {}  # attribute column -> first source that has it
     conflicts: dict[str, dict[str, Any]] = {}
@@ -118,11 +119,11 @@ def integrate(
         frame = keyed[src.name]
         ids = ids_of[src.name]
         info = report["sources"][src.name]
+        unmatched = ids.difference(base_ids, sort=True)
         info["distinct_customers"] = len(ids)
-        info["coverage"] = round(len(ids & base_set) / max(len(base_set), 1), 4)
-        unmatched = ids - base_set
+        info["coverage"] = round((len(ids) - len(unmatched)) / max(len(base_ids), 1), 4)
         info["unmatched_customers"] = len(unmatched)
-        info["unmatched_examples"] = sorted(unmatched)[:_EXAMPLES]
+        info["unmatched_examples"] = [str(i) for i in unmatched[:_EXAMPLES]]
         if isinstance(frame, pd.DataFrame):  # attributes
             shared = [c for c in frame.columns.drop(CUSTOMER_ID) if c in owner]
             for col in frame.columns.drop(CUSTOMER_ID):
@@ -137,7 +138,7 @@ def integrate(
             out.customers = merged
         else:
             target = out.transactions if src.role == "transactions" else out.events
-            target[src.name] = frame if not ids - base_set else _only(frame, customers)
+            target[src.name] = frame if unmatched.empty else _only(frame, customers)
 
     report["population"] = {"sources": list(population), "customers": len(base_ids)}
     if conflicts:
@@ -175,15 +176,17 @@ def _resolve(
     }
 
 
-def _prepare(src: SourceTable) -> tuple[pd.DataFrame | TableRef, dict[str, Any]]:
+def _prepare(src: SourceTable) -> tuple[pd.DataFrame | TableRef, dict[str, Any], pd.Index]:
     """Canonicalise one source's key; drop keyless, excluded and duplicate rows; report it.
 
     Attribute sources come back as DataFrames (one row per customer); transactions and
-    events as lazy tables, so large logs are never loaded into pandas.
+    events as lazy tables, so large logs are never loaded into pandas. The third value holds
+    the source's distinct customer ids, sorted.
     """
     origin = src.origin or src.name
     table = src.frame if isinstance(src.frame, TableRef) else TableRef.from_frame(src.frame, origin)
-    columns = table.columns()
+    types = table.types()
+    columns = list(types)
     if src.key not in columns:
         raise SchemaError(f"{origin}: key column '{src.key}' not found; columns are {columns}")
     if CUSTOMER_ID in columns and src.key != CUSTOMER_ID:
@@ -199,9 +202,11 @@ def _prepare(src: SourceTable) -> tuple[pd.DataFrame | TableRef, dict[str, Any]]
         case=src.key_case,
         drop_duplicates=src.drop_duplicates,
         origin=origin,
+        types=types,
     )
     result: pd.DataFrame | TableRef = cleaned.table
     dropped, n_kept = cleaned.rows_dropped, cleaned.rows_kept
+    ids = cleaned.customer_ids
     if src.role == "attributes":
         frame = cleaned.table.df()
         frame[CUSTOMER_ID] = frame[CUSTOMER_ID].astype("string")
@@ -210,6 +215,7 @@ def _prepare(src: SourceTable) -> tuple[pd.DataFrame | TableRef, dict[str, Any]]
             dropped["older_versions"] = n_older
         result = frame.sort_values(CUSTOMER_ID, kind="stable", ignore_index=True)
         n_kept = len(result)
+        ids = pd.Index(result[CUSTOMER_ID], dtype="string")
     info: dict[str, Any] = {
         "origin": src.origin,
         "role": src.role,
@@ -221,13 +227,7 @@ def _prepare(src: SourceTable) -> tuple[pd.DataFrame | TableRef, dict[str, Any]]
             k: v for k, v in cleaned.key_report.as_dict().items() if v and k != "missing"
         },
     }
-    return result, info
-
-
-def _distinct_ids(table: pd.DataFrame | TableRef) -> set[str]:
-    if isinstance(table, TableRef):
-        table = table.derive(f"SELECT DISTINCT {CUSTOMER_ID} FROM t").df()
-    return set(table[CUSTOMER_ID].to_numpy(dtype=object))
+    return result, info, ids
 
 
 def _only(table: TableRef, customers: pd.DataFrame) -> TableRef:

@@ -62,21 +62,28 @@ class KeyRule:
 
     def unfloated(self, raw: str) -> str:
         """... and ``.0`` dropped when the column is float-looking."""
-        s = self.stripped(raw)
-        # Every present id matches -?digits.0+ (checked first), so the part before the dot is it.
-        return f"split_part({s}, '.', 1)" if self.float_suffix else s
+        return self._unfloat(self.stripped(raw))
 
     def unpadded(self, raw: str) -> str:
         """... and leading zeros stripped from all-digit ids when declared (``0`` stays)."""
-        s = self.unfloated(raw)
+        return self._unpad(self.unfloated(raw))
+
+    def sql(self, raw: str) -> str:
+        """The canonical key."""
+        return self._fold(self.unpadded(raw))
+
+    # Each step from the one before, so that a query can compute every step once.
+    def _unfloat(self, s: str) -> str:
+        # Every present id matches -?digits.0+ (checked first), so the part before the dot is it.
+        return f"split_part({s}, '.', 1)" if self.float_suffix else s
+
+    def _unpad(self, s: str) -> str:
         if self.leading_zeros == "keep":
             return s
         unpadded = f"coalesce(nullif(ltrim({s}, '0'), ''), '0')"
         return f"CASE WHEN regexp_full_match({s}, '\\d+') THEN {unpadded} ELSE {s} END"
 
-    def sql(self, raw: str) -> str:
-        """The canonical key."""
-        s = self.unpadded(raw)
+    def _fold(self, s: str) -> str:
         return {"keep": s, "upper": f"upper({s})", "lower": f"lower({s})"}[self.case]
 
 
@@ -86,32 +93,41 @@ def map_keys(
     *,
     leading_zeros: LeadingZeros = "keep",
     case: KeyCase = "keep",
-) -> tuple[pd.DataFrame, KeyReport, KeyRule]:
+    into: str = "key_map",
+) -> tuple[KeyReport, KeyRule]:
     """Canonical id of every distinct raw id, what changed (counted over rows), and the rule.
 
     ``raw_keys`` names a table or view of ``con`` with one row per distinct raw id: ``raw``
     (text) and ``n`` (how many rows carry it). Working on distinct ids — far fewer than the
-    rows of a transaction log — keeps the string rules off the hot path; the mapping
-    (columns ``raw`` and ``key``) is then joined back to the rows.
+    rows of a transaction log — keeps the string rules off the hot path. The mapping is left
+    on ``con`` as the temporary table ``into`` (columns ``raw`` and ``key``, and ``n`` and the
+    intermediate steps), to be joined back to the rows.
     """
-    stripped = KeyRule(False).stripped("raw")
+    # Trimming a set of characters is the costly step: each id is stripped once.
+    con.execute(
+        f"CREATE TEMP TABLE key_stripped AS SELECT raw, n, {KeyRule(False).stripped('raw')} AS s1 "
+        f"FROM {raw_keys}"
+    )
     row = con.execute(
-        f"SELECT coalesce(bool_and(regexp_full_match({stripped}, {_FLOAT_INTEGRAL}))"
-        f" FILTER (WHERE {stripped} IS NOT NULL), false) FROM {raw_keys}"
+        f"SELECT coalesce(bool_and(regexp_full_match(s1, {_FLOAT_INTEGRAL}))"
+        " FILTER (WHERE s1 IS NOT NULL), false) FROM key_stripped"
     ).fetchone()
     rule = KeyRule(bool(row and row[0]), leading_zeros, case)
     con.execute(
         f"""
         CREATE TEMP TABLE key_steps AS
-        SELECT raw, n, {stripped} AS s1, {rule.unfloated("raw")} AS s2,
-               {rule.unpadded("raw")} AS s3, {rule.sql("raw")} AS key
-        FROM {raw_keys}
+        SELECT *, {rule._fold("s3")} AS key FROM (
+            SELECT *, {rule._unpad("s2")} AS s3 FROM (
+                SELECT *, {rule._unfloat("s1")} AS s2 FROM key_stripped
+            )
+        )
         """
     )
+    con.execute("DROP TABLE key_stripped")
     counts = con.execute(
-        f"""
+        """
         SELECT coalesce(sum(n) FILTER (WHERE key IS NULL), 0),
-               coalesce(sum(n) FILTER (WHERE trim(raw, {_WS}) <> raw), 0),
+               coalesce(sum(n) FILTER (WHERE coalesce(s1, '') <> raw), 0),
                coalesce(sum(n) FILTER (WHERE s2 <> s1), 0),
                coalesce(sum(n) FILTER (WHERE s3 <> s2), 0),
                coalesce(sum(n) FILTER (WHERE key <> s3), 0)
@@ -119,9 +135,8 @@ def map_keys(
         """
     ).fetchone()
     assert counts is not None
-    mapping = con.execute("SELECT raw, key FROM key_steps").df()
-    con.execute("DROP TABLE key_steps")
-    return mapping, KeyReport(*(int(v) for v in counts)), rule
+    con.execute(f"ALTER TABLE key_steps RENAME TO {into}")
+    return KeyReport(*(int(v) for v in counts)), rule
 
 
 def canonical_keys(
@@ -151,6 +166,7 @@ def canonical_keys(
     with connect() as con:
         con.register("ids", frame)
         con.execute("CREATE TEMP VIEW raw_keys AS SELECT raw, count(*) AS n FROM ids GROUP BY 1")
-        mapping, report, _ = map_keys(con, "raw_keys", leading_zeros=leading_zeros, case=case)
+        report, _ = map_keys(con, "raw_keys", leading_zeros=leading_zeros, case=case)
+        mapping = con.execute("SELECT raw, key FROM key_map").df()
     keys = frame["raw"].map(mapping.set_index("raw")["key"])  # a missing id maps to missing
     return pd.Series(keys.to_numpy(), index=ids.index, dtype="string"), report

@@ -7,14 +7,10 @@ run.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import shutil
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,43 +29,29 @@ from user_segmentation.cluster import (
     merge_small_segments,
     nearest_two,
 )
-from user_segmentation.config import ProjectConfig, SourceConfig
-from user_segmentation.errors import (
-    ConfigError,
-    DataQualityError,
-    SegmentationError,
-    StoreError,
-)
+from user_segmentation.config import ProjectConfig
+from user_segmentation.errors import SegmentationError, StoreError
 from user_segmentation.features.preprocess import Preprocessor
-from user_segmentation.features.table import EventAggregate, FeatureSpec, build_feature_table
-from user_segmentation.features.transactions import (
-    TransactionColumns,
-    TransactionOptions,
-    time_range,
+from user_segmentation.integrate.combine import CUSTOMER_ID
+from user_segmentation.pipeline.gather import (
+    Gathered,
+    Prepared,
+    Progress,
+    _Stages,
+    gather,
+    input_fingerprint,
 )
-from user_segmentation.integrate.combine import CUSTOMER_ID, Integrated, SourceTable, integrate
-from user_segmentation.integrate.rules import ExcludeRule
 from user_segmentation.profile.describe import describe_segments
 from user_segmentation.profile.playbook import load_playbook
 from user_segmentation.profile.profiles import profile_table, segment_table, statistics_record
 from user_segmentation.profile.stats import segment_statistics, value_shares
 from user_segmentation.records import ASSIGNMENT_COLUMNS
-from user_segmentation.reduce.pca import PcaModel, fit_pca
+from user_segmentation.reduce.pca import fit_pca
 from user_segmentation.report import render_report
 from user_segmentation.select import KSelection, bootstrap_stability, sweep_k
-from user_segmentation.sources import read_source, source_fingerprint
-from user_segmentation.sources.archives import is_zip
-from user_segmentation.sources.relation import file_table
 from user_segmentation.store import RunRecord, RunStore, writer_lock
-from user_segmentation.tables import TableRef, quote_identifier
 
 logger = logging.getLogger(__name__)
-
-#: Key column made for sources declared with ``key: null`` (one customer per row).
-ROW_NUMBER = "row_number"
-
-#: Called with the name of each stage as it starts.
-Progress = Callable[[str], None]
 
 STAGES = (
     "read",
@@ -92,98 +74,6 @@ class RunResult:
     run_id: int
     store_url: str
     report_path: Path
-
-
-@dataclass
-class Prepared:
-    """The data of a project up to the matrix the models see (stages read → reduce)."""
-
-    data: Integrated
-    spec: FeatureSpec
-    features: pd.DataFrame  # one row per customer, sorted by customer id
-    numeric: list[str]  # every numeric feature (profiled)
-    categorical: list[str]  # every categorical feature (profiled)
-    preprocessor: Preprocessor
-    pca: PcaModel
-    Z: np.ndarray  # principal-component scores of the basis features, one row per customer
-    fingerprints: dict[str, str]
-    timings: dict[str, float] = field(default_factory=dict)
-
-
-class _Stages:
-    """Announces each stage to ``progress`` and records how long it took."""
-
-    def __init__(self, progress: Progress | None, timings: dict[str, float]) -> None:
-        self.say = progress or (lambda _stage: None)
-        self.timings = timings
-
-    @contextmanager
-    def __call__(self, name: str) -> Iterator[None]:
-        self.say(name)
-        start = time.perf_counter()
-        yield
-        self.timings[name] = round(time.perf_counter() - start, 3)
-        logger.info("stage %s took %.2f s", name, self.timings[name])
-
-
-@dataclass
-class Gathered:
-    """The customer table of a project (stages read → features), before any model."""
-
-    data: Integrated
-    spec: FeatureSpec
-    features: pd.DataFrame  # one row per customer, sorted by customer id
-    numeric: list[str]  # every numeric feature (profiled)
-    categorical: list[str]  # every categorical feature (profiled)
-    basis_numeric: list[str]  # the features the model sees
-    basis_categorical: list[str]
-    fingerprints: dict[str, str]
-    timings: dict[str, float]
-
-    def prepared(self, pre: Preprocessor, pca: PcaModel, Z: np.ndarray | None = None) -> Prepared:
-        """With a fitted (or stored) preprocessor and PCA: the matrix the models see."""
-        if Z is None:
-            Z = pca.transform(pre.transform(self.features))
-        return Prepared(
-            self.data,
-            self.spec,
-            self.features,
-            self.numeric,
-            self.categorical,
-            pre,
-            pca,
-            Z,
-            self.fingerprints,
-            self.timings,
-        )
-
-
-def gather(config: ProjectConfig, *, progress: Progress | None = None) -> Gathered:
-    """Read, integrate and engineer features: the customer table, no model yet."""
-    timings: dict[str, float] = {}
-    stage = _Stages(progress, timings)
-    with stage("read"):
-        tables, fingerprints = _read_sources(config)
-    with stage("integrate"):
-        population = config.integrate.population or [next(iter(config.sources))]
-        data = integrate(tables, population, config.integrate.priority)
-    with stage("features"):
-        spec = _feature_spec(config, data)
-        features, feature_info = build_feature_table(data, spec)
-        numeric, categorical, basis_num, basis_cat = _feature_roles(config, spec, features)
-        data.quality["features"] = feature_info
-        missing = features.drop(columns=CUSTOMER_ID).isna().mean()
-        data.quality["feature_missing_share"] = {
-            str(col): round(float(share), 4) for col, share in missing.items() if share > 0
-        }
-    if len(features) < max(config.model.k_min, 2):
-        raise DataQualityError(
-            f"need ≥ {max(config.model.k_min, 2)} distinct customers to segment, "
-            f"found {len(features)}"
-        )
-    return Gathered(
-        data, spec, features, numeric, categorical, basis_num, basis_cat, fingerprints, timings
-    )
 
 
 def prepare(config: ProjectConfig, *, progress: Progress | None = None) -> Prepared:
@@ -564,176 +454,3 @@ def _meta(config: ProjectConfig, p: Prepared, fitted: Fitted) -> dict[str, Any]:
         "explained_variance": round(float(p.pca.explained_variance_ratio.sum()), 6),
         "basis_features": [*p.preprocessor.numeric, *p.preprocessor.categorical],
     }
-
-
-def input_fingerprint(fingerprints: dict[str, str]) -> str:
-    """One digest of every source's content digest (what a run was made from)."""
-    return _text_hash(
-        "\n".join(f"{name}:{digest}" for name, digest in sorted(fingerprints.items()))
-    )
-
-
-def _read_sources(config: ProjectConfig) -> tuple[list[SourceTable], dict[str, str]]:
-    tables: list[SourceTable] = []
-    fingerprints: dict[str, str] = {}
-    for name, src in config.sources.items():
-        path = config.resolve(src.path) if src.path else None
-        keys = [src.key] if src.key else []
-        label = f"source '{name}' ({path or src.url})"
-        frame: pd.DataFrame | TableRef
-        if _out_of_core(src, path):
-            assert path is not None
-            frame = file_table(
-                src.kind,
-                path,
-                required_columns=keys,
-                sep=src.sep,
-                encoding=src.encoding,
-                name=label,
-            )
-        else:
-            frame = read_source(
-                src.kind,
-                path,
-                url=src.url,
-                table=src.table,
-                query=src.query,
-                sheet=src.sheet,
-                id_columns=keys,
-                required_columns=keys,
-                encoding=src.encoding,
-                sep=src.sep,
-                decimal=src.decimal,
-                thousands=src.thousands,
-                name=label,
-                member=src.member,
-                header_row=src.header_row,
-                flatten=src.flatten or None,
-            )
-        if src.columns:
-            frame = _renamed(frame, src.columns)
-        key = src.columns.get(src.key, src.key) if src.key else ROW_NUMBER
-        if src.key is None:  # one customer per row: the 1-based data row number is the id
-            assert isinstance(frame, pd.DataFrame)  # key: null is only valid for attributes
-            frame.insert(0, ROW_NUMBER, pd.Series(range(1, len(frame) + 1)).astype(str))
-        fingerprints[name] = source_fingerprint(path) if path else _text_hash(src.url or "")
-        tables.append(
-            SourceTable(
-                name=name,
-                frame=frame,
-                key=key,
-                role=src.role,
-                origin=str(path or src.url),
-                leading_zeros=src.leading_zeros,
-                key_case=src.key_case,
-                drop_duplicates=src.drop_duplicates,
-                latest_by=src.latest_by,
-                exclude=tuple(
-                    ExcludeRule(r.column, r.reason, r.starts_with, r.at_most, tuple(r.equals))
-                    for r in src.exclude
-                ),
-            )
-        )
-    return tables, fingerprints
-
-
-def _out_of_core(src: SourceConfig, path: Path | None) -> bool:
-    """Logs and event tables in plain CSV/Parquet files are read by DuckDB, never by pandas.
-
-    Locale-specific number formats, zip archives and glob patterns need the in-memory readers.
-    """
-    return (
-        path is not None
-        and path.exists()  # not a glob pattern
-        and src.role != "attributes"
-        and src.kind in ("csv", "parquet")
-        and src.decimal == "."
-        and src.thousands is None
-        and not (path.is_file() and is_zip(path))
-    )
-
-
-def _renamed(frame: pd.DataFrame | TableRef, names: dict[str, str]) -> pd.DataFrame | TableRef:
-    if isinstance(frame, pd.DataFrame):
-        return frame.rename(columns=names)
-    columns = ", ".join(
-        f"{quote_identifier(c)} AS {quote_identifier(names.get(c, c))}" for c in frame.columns()
-    )
-    return frame.derive(f"SELECT {columns} FROM t")
-
-
-def _feature_spec(config: ProjectConfig, data: Integrated) -> FeatureSpec:
-    f = config.features
-    tx = f.transactions
-    columns = (
-        TransactionColumns(
-            tx.order,
-            tx.timestamp,
-            tx.amount,
-            tx.quantity,
-            tx.unit_price,
-            tx.category,
-            currency_symbols=tuple(f.currency_symbols),
-        )
-        if tx
-        else None
-    )
-    floor = datetime.combine(f.date_floor, datetime.min.time())
-    as_of = config.as_of_datetime()
-    if as_of is None and tx is not None and columns is not None:
-        _, last = time_range(data.transactions[tx.source], columns)
-        if last is None:
-            raise DataQualityError(f"source '{tx.source}': no dated transaction line")
-        as_of = last.replace(hour=23, minute=59, second=59, microsecond=0)  # end of its day
-    return FeatureSpec(
-        as_of=as_of or datetime.now(UTC).replace(tzinfo=None),
-        transactions_source=tx.source if tx else None,
-        transaction_columns=columns,
-        transaction_options=(
-            TransactionOptions(
-                windows=tuple(tx.windows),
-                top_categories=tx.top_categories,
-                returns=tx.returns,
-                date_floor=floor,
-                lifetimes_period=tx.lifetimes_period,
-            )
-            if tx
-            else TransactionOptions()
-        ),
-        events=tuple(
-            EventAggregate(e.source, tuple(e.sum), tuple(e.mean), e.count_as) for e in f.events
-        ),
-        numeric=tuple(f.attributes.numeric),
-        categorical=tuple(f.attributes.categorical),
-        dates=dict(f.attributes.dates),
-        booleans=tuple(f.attributes.booleans),
-        currency_symbols=tuple(f.currency_symbols),
-        date_floor=floor,
-    )
-
-
-def _feature_roles(
-    config: ProjectConfig, spec: FeatureSpec, features: pd.DataFrame
-) -> tuple[list[str], list[str], list[str], list[str]]:
-    """Split features into numeric/categorical, and pick the segmentation basis among them."""
-    categorical = list(spec.categorical)
-    numeric = [c for c in features.columns if c != CUSTOMER_ID and c not in categorical]
-    basis = config.features.model
-    if basis is None:
-        return numeric, categorical, numeric, []
-    unknown = [c for c in basis if c not in features.columns or c == CUSTOMER_ID]
-    if unknown:
-        raise ConfigError(
-            f"features.model: unknown feature(s) {unknown}; available: "
-            f"{[c for c in features.columns if c != CUSTOMER_ID]}"
-        )
-    return (
-        numeric,
-        categorical,
-        [c for c in basis if c in numeric],
-        [c for c in basis if c in categorical],
-    )
-
-
-def _text_hash(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()

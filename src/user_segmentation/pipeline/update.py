@@ -29,15 +29,12 @@ from user_segmentation.cluster import Clustering
 from user_segmentation.config import ProjectConfig
 from user_segmentation.errors import StoreError
 from user_segmentation.pipeline.assign import StoredModel, score
+from user_segmentation.pipeline.gather import Progress, _Stages, gather, input_fingerprint
 from user_segmentation.pipeline.run import (
     Fitted,
-    Progress,
     RunResult,
-    _Stages,
     build_record,
     fit_segments,
-    gather,
-    input_fingerprint,
     reduce_features,
     save_and_report,
 )

@@ -16,7 +16,6 @@ from user_segmentation.sources.globbing import is_pattern, read_matching
 from user_segmentation.sources.limits import DEFAULT_MAX_UNCOMPRESSED_BYTES, check_max_bytes
 from user_segmentation.sources.nested import parse_flatten
 from user_segmentation.sources.readers import FileOptions, read_file
-from user_segmentation.sources.sql import read_sql
 
 logger = logging.getLogger(__name__)
 
@@ -164,6 +163,9 @@ def read_source(
     where = name or str(path if path is not None else url or f"{kind} source")
     _check_options(kind, where, member, header_row, flatten, max_uncompressed_bytes)
     if kind == "sql":
+        # Imported here: SQLAlchemy is needed by SQL sources only.
+        from user_segmentation.sources.sql import read_sql
+
         frame, label = read_sql(path, url=url, table=table, query=query, id_columns=ids, name=name)
     else:
         options = FileOptions(

@@ -11,7 +11,6 @@ import pandas as pd
 from user_segmentation.errors import SegmentationError, SourceError
 from user_segmentation.sources.archives import extracted_member, is_data_archive
 from user_segmentation.sources.csv import read_csv
-from user_segmentation.sources.excel import read_excel
 from user_segmentation.sources.json import read_json
 from user_segmentation.sources.limits import DEFAULT_MAX_UNCOMPRESSED_BYTES
 from user_segmentation.sources.parquet import read_parquet
@@ -116,6 +115,9 @@ def _read_plain(path: Path, label: str, o: FileOptions) -> tuple[pd.DataFrame, s
     elif o.kind == "parquet":
         frame = read_parquet(path, label, id_columns=o.id_columns)
     elif o.kind == "excel":
+        # Imported here: openpyxl is needed by Excel sources only.
+        from user_segmentation.sources.excel import read_excel
+
         return read_excel(
             path,
             label,

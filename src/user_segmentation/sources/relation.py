@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from user_segmentation.errors import EmptyInputError, SchemaError, SourceError
-from user_segmentation.tables import TableRef
+from user_segmentation.tables import TableRef, connect
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +64,12 @@ def file_table(
         raise SourceError(f"{label}: kind {kind!r} cannot be read out of core (csv or parquet)")
     table = TableRef(sql, origin=label)
     try:
-        columns = table.columns()
-        has_rows = table.derive("SELECT 1 FROM t LIMIT 1").count() > 0
+        # One look at the first row gives the columns and whether there is any data: a CSV's
+        # dialect is sniffed once, not twice.
+        with connect() as con:
+            first = con.execute(f"SELECT * FROM ({sql}) LIMIT 1")
+            columns = [d[0] for d in first.description]
+            has_rows = first.fetchone() is not None
     except duckdb.Error as exc:
         raise SourceError(f"{label}: cannot read the file: {exc}") from exc
     if not has_rows:

@@ -1,0 +1,64 @@
+"""Large CSV and Parquet sources opened as lazy tables: the same checks as the in-memory readers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from user_segmentation.errors import EmptyInputError, SchemaError, SourceError
+from user_segmentation.sources.relation import file_table
+
+
+def test_csv_keeps_ids_as_written(tmp_path: Path) -> None:
+    path = tmp_path / "lines.csv"
+    path.write_text("customer_id,amount\n007,12.5\n 7 ,3\n", encoding="utf-8")
+    table = file_table("csv", path, required_columns=["customer_id"])
+    assert table.columns() == ["customer_id", "amount"]
+    assert table.df()["customer_id"].tolist() == ["007", " 7 "]
+
+
+def test_parquet_keeps_its_types(tmp_path: Path) -> None:
+    path = tmp_path / "lines.parquet"
+    pd.DataFrame({"customer_id": ["a", "b"], "amount": [1.5, 2.0]}).to_parquet(path)
+    table = file_table("parquet", path, required_columns=["amount"])
+    assert table.df()["amount"].tolist() == [1.5, 2.0]
+
+
+def test_empty_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "lines.csv"
+    path.write_bytes(b"")
+    with pytest.raises(EmptyInputError, match=r"lines\.csv: file is empty \(0 bytes\)"):
+        file_table("csv", path)
+
+
+def test_header_without_rows_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "lines.csv"
+    path.write_text("customer_id,amount\n", encoding="utf-8")
+    with pytest.raises(EmptyInputError, match=r"lines\.csv: file has 0 data rows"):
+        file_table("csv", path)
+
+
+def test_missing_column_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "lines.csv"
+    path.write_text("id,amount\n1,2\n", encoding="utf-8")
+    with pytest.raises(SchemaError, match=r"required column\(s\) \['customer_id'\] missing"):
+        file_table("csv", path, required_columns=["customer_id"])
+
+
+def test_truncated_parquet_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "lines.parquet"
+    pd.DataFrame({"customer_id": ["a"] * 100}).to_parquet(path)
+    path.write_bytes(path.read_bytes()[:-20])
+    with pytest.raises(SourceError, match=r"lines\.parquet: cannot read the file"):
+        file_table("parquet", path)
+
+
+def test_missing_file_and_unknown_kind_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match="file not found"):
+        file_table("csv", tmp_path / "nowhere.csv")
+    path = tmp_path / "lines.json"
+    path.write_text("[]", encoding="utf-8")
+    with pytest.raises(SourceError, match="cannot be read out of core"):
+        file_table("json", path)
