@@ -65,9 +65,10 @@ features:
 """
 
 
-def generate(folder: Path, lines: int, customers: int) -> tuple[Path, Path]:
-    """Write the log as CSV and Parquet (with DuckDB, so generation itself is fast)."""
-    csv, parquet = folder / "log.csv", folder / "log.parquet"
+def generate(
+    folder: Path, lines: int, customers: int, kinds: tuple[str, ...] = ("csv", "parquet")
+) -> tuple[Path, ...]:
+    """Write the log in each of ``kinds`` (with DuckDB, so generation itself is fast)."""
     query = f"""
         SELECT CASE WHEN i % 50 = 0 THEN 'C' ELSE '' END || (500000 + i // 3)::VARCHAR
                    AS "InvoiceNo",
@@ -79,11 +80,15 @@ def generate(folder: Path, lines: int, customers: int) -> tuple[Path, Path]:
                    AS "UnitPrice"
         FROM range({lines}) t(i)
     """
+    paths = []
     con = duckdb.connect()
-    con.execute(f"COPY ({query}) TO '{csv}' (HEADER, DELIMITER ',')")
-    con.execute(f"COPY ({query}) TO '{parquet}' (FORMAT parquet)")
+    for kind in kinds:
+        path = folder / f"log.{kind}"
+        options = "HEADER, DELIMITER ','" if kind == "csv" else "FORMAT parquet"
+        con.execute(f"COPY ({query}) TO '{path}' ({options})")
+        paths.append(path)
     con.close()
-    return csv, parquet
+    return tuple(paths)
 
 
 def child(method: str, kind: str, path: str) -> None:

@@ -216,6 +216,14 @@ def test_fingerprint_is_content_based(tmp_path: Path) -> None:
     assert a.fingerprint() != c.fingerprint()
 
 
+def test_fingerprint_leaves_out_settings_at_their_default(tmp_path: Path) -> None:
+    # A setting added by a later version, left at its default, keeps old fingerprints valid.
+    plain = load_config(_write(tmp_path / "a", MINIMAL))
+    spelled = load_config(_write(tmp_path / "b", MINIMAL + "seed: 42\n"))
+    assert plain.seed == 42
+    assert plain.fingerprint() == spelled.fingerprint()
+
+
 def test_parse_config_names_the_origin() -> None:
     with pytest.raises(ConfigError, match=r"^inline: model\.k_maxx"):
         parse_config(

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from user_segmentation.errors import ConfigError
 from user_segmentation.tables import StoredTable, TableRef, connect, set_memory_limit, workspace
 
 _TYPED = """
@@ -114,3 +115,25 @@ def test_texts_of_any_length_survive(size: int) -> None:
     text = "é" * size
     stored = TableRef.from_frame(pd.DataFrame({"t": [text, text + "y"]})).materialize()
     assert stored.df()["t"].tolist() == [text, text + "y"]
+
+
+def _current_limit() -> str:
+    with connect() as con:
+        return str(con.execute("SELECT current_setting('memory_limit')").fetchone()[0])
+
+
+def test_the_memory_limit_comes_from_the_environment_and_a_bad_one_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SEGMENT_MEMORY_LIMIT", "300MB")
+    set_memory_limit()
+    try:
+        assert _current_limit() == "286.1 MiB"  # DuckDB shows 300 MB in MiB
+        monkeypatch.setenv("SEGMENT_MEMORY_LIMIT", "lots")
+        with pytest.raises(ConfigError, match=r"memory limit 'lots'.*SEGMENT_MEMORY_LIMIT"):
+            set_memory_limit()
+        assert _current_limit() == "286.1 MiB"  # the last good limit stays
+    finally:
+        monkeypatch.delenv("SEGMENT_MEMORY_LIMIT")
+        set_memory_limit()
+    assert _current_limit() == "1.8 GiB"  # the 2 GB default

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Literal
@@ -151,6 +152,32 @@ class AttributesConfig(_Strict):
     booleans: list[str] = Field(
         default_factory=list, description="yes/no columns (yes/no, y/n, true/false, 1/0)"
     )
+    ranges: dict[str, tuple[float | None, float | None]] = Field(
+        default_factory=dict,
+        description="valid range of numeric attributes, {column: [min, max]}, both included; "
+        "null leaves a side open",
+    )
+    out_of_range: Literal["missing", "error"] = Field(
+        default="missing",
+        description="a value outside its range: made missing (then imputed) and counted in the "
+        "data-quality report, or an error",
+    )
+
+    @model_validator(mode="after")
+    def _ranges(self) -> AttributesConfig:
+        for col, (lo, hi) in self.ranges.items():
+            if col not in self.numeric:
+                raise ValueError(
+                    f"ranges: '{col}' is not a numeric attribute (list it under numeric); "
+                    f"numeric attributes are {self.numeric}"
+                )
+            if lo is None and hi is None:
+                raise ValueError(f"ranges.{col}: give a min, a max or both (null: no bound)")
+            if any(b is not None and not math.isfinite(b) for b in (lo, hi)):
+                raise ValueError(f"ranges.{col}: bounds must be finite numbers or null")
+            if lo is not None and hi is not None and lo > hi:
+                raise ValueError(f"ranges.{col}: min ({lo:g}) is above max ({hi:g})")
+        return self
 
 
 class FeaturesConfig(_Strict):
@@ -366,8 +393,12 @@ class ProjectConfig(_Strict):
         return datetime.combine(self.as_of, time(23, 59, 59))
 
     def fingerprint(self) -> str:
-        """sha256 of the configuration's content (paths as written), for run records."""
-        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        """sha256 of the configuration's content (paths as written), for run records.
+
+        Settings left at their defaults are left out, so a later version that adds a setting
+        does not change the fingerprint of an unchanged project.
+        """
+        text = json.dumps(self.model_dump(mode="json", exclude_defaults=True), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -8,8 +8,9 @@ per-customer aggregates are ever materialised in pandas.
 Every connection of :func:`connect` belongs to one in-memory DuckDB database per process, so a
 table stored there once (a parsed log, see :meth:`TableRef.materialize`) is read by every later
 stage without parsing the file again. The database keeps within a memory limit
-(:data:`DEFAULT_MEMORY_LIMIT`, see :func:`set_memory_limit`): beyond it DuckDB moves blocks to
-temporary files of the workspace folder, so stored tables may be larger than memory.
+(:data:`DEFAULT_MEMORY_LIMIT`, or the environment variable ``SEGMENT_MEMORY_LIMIT``, see
+:func:`set_memory_limit`): beyond it DuckDB moves blocks to temporary files of the workspace
+folder (under ``TMPDIR``), so stored tables may be larger than memory.
 """
 
 from __future__ import annotations
@@ -31,10 +32,14 @@ from typing import TypeAlias
 import duckdb
 import pandas as pd
 
+from user_segmentation.errors import ConfigError
+
 logger = logging.getLogger(__name__)
 
 #: Memory the workspace database may use before it spills to temporary files.
 DEFAULT_MEMORY_LIMIT = "2GB"
+#: Environment variable that overrides :data:`DEFAULT_MEMORY_LIMIT` (e.g. ``"6GB"``).
+MEMORY_LIMIT_VARIABLE = "SEGMENT_MEMORY_LIMIT"
 
 #: Column types whose text form casts back to exactly the same DOUBLE as a direct cast.
 EXACT_AS_DOUBLE = frozenset(
@@ -45,7 +50,7 @@ EXACT_AS_DOUBLE = frozenset(
 _names = itertools.count()
 _workspace: list[Path] = []
 _database: list[tuple[int, duckdb.DuckDBPyConnection]] = []  # (process id, connection)
-_settings = {"memory_limit": DEFAULT_MEMORY_LIMIT}
+_settings: dict[str, str] = {}
 _lock = threading.Lock()  # one database per process, even when threads start together
 
 
@@ -73,24 +78,47 @@ def _shared() -> duckdb.DuckDBPyConnection:
             folder = workspace() / "spill"
             con = duckdb.connect(":memory:")
             con.execute(f"SET temp_directory = {_literal(str(folder))}")
-            con.execute(f"SET memory_limit = {_literal(_settings['memory_limit'])}")
+            _set_limit(con, _settings.get("memory_limit") or _default_limit())
             # Registered after the workspace's removal, so it runs first: files are closed then.
             atexit.register(con.close)
             _database[:] = [(os.getpid(), con)]
         return _database[0][1]
 
 
-def set_memory_limit(limit: str = DEFAULT_MEMORY_LIMIT) -> None:
+def set_memory_limit(limit: str | None = None) -> None:
     """Set how much memory the workspace database may use before spilling (e.g. ``"3GB"``).
+
+    ``None`` goes back to the default: ``SEGMENT_MEMORY_LIMIT`` if set, else
+    :data:`DEFAULT_MEMORY_LIMIT`.
+
+    Raises
+    ------
+    ConfigError
+        When DuckDB does not understand the limit.
 
     Examples
     --------
     >>> set_memory_limit("1GB")
     >>> set_memory_limit()  # back to the default
     """
-    _settings["memory_limit"] = limit
+    limit = limit or _default_limit()
     if _database and _database[0][0] == os.getpid():
-        _database[0][1].execute(f"SET memory_limit = {_literal(limit)}")
+        _set_limit(_database[0][1], limit)
+    _settings["memory_limit"] = limit
+
+
+def _default_limit() -> str:
+    return os.environ.get(MEMORY_LIMIT_VARIABLE) or DEFAULT_MEMORY_LIMIT
+
+
+def _set_limit(con: duckdb.DuckDBPyConnection, limit: str) -> None:
+    try:
+        con.execute(f"SET memory_limit = {_literal(limit)}")
+    except duckdb.Error as exc:
+        raise ConfigError(
+            f"memory limit {limit!r} (set by {MEMORY_LIMIT_VARIABLE} or set_memory_limit) is "
+            f"not a size DuckDB understands, such as '2GB' or '512MB': {exc}"
+        ) from None
 
 
 def connect() -> duckdb.DuckDBPyConnection:

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from user_segmentation.detect.proposal import InspectedSource
+from user_segmentation.features.attributes import describe_range
 from user_segmentation.pipeline.run import RunResult
 from user_segmentation.report import defining_traits, format_trait
 from user_segmentation.select import KSelection
@@ -72,6 +73,17 @@ def print_quality(quality: dict[str, Any]) -> None:
         shares = ", ".join(f"{col} {share:.1%}" for col, share in missing.items())
         out_console.print(
             f"Missing feature values (imputed where segments use them): {shares}", style="dim"
+        )
+    for col, info in (quality.get("out_of_range") or {}).items():
+        if not info.get("count"):
+            continue
+        lo, hi = info.get("range") or [None, None]
+        treated = "treated as missing" if info.get("policy", "missing") == "missing" else "refused"
+        out_console.print(
+            f"Out of range: {col} {info['count']:,} value(s) ({info.get('share', 0):.1%}) "
+            f"outside {describe_range(lo, hi)}, {treated}",
+            style="yellow",
+            markup=False,
         )
 
 

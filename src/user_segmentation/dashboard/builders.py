@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from user_segmentation.errors import PrivacyError, SchemaError
+from user_segmentation.features.attributes import describe_range
 from user_segmentation.records import RunRecord
 
 logger = logging.getLogger(__name__)
@@ -555,6 +556,58 @@ def missing_share_table(quality: Mapping[str, Any]) -> pd.DataFrame:
     )
     order = np.argsort(-table["missing_share"].to_numpy(dtype=float), kind="stable")
     return table.iloc[order].reset_index(drop=True)
+
+
+#: Columns of :func:`out_of_range_table`.
+OUT_OF_RANGE_COLUMNS = ["feature", "range", "count", "share", "policy", "examples"]
+
+
+def out_of_range_table(quality: Mapping[str, Any]) -> pd.DataFrame:
+    """Values outside their declared range, per numeric attribute (most first).
+
+    Reads ``out_of_range`` (``{column: {"range", "count", "share", "policy", "examples"}}``);
+    every declared range has a row, those no value fell outside with a count of 0.
+
+    Examples
+    --------
+    >>> q = {"out_of_range": {"age": {"range": [0, 120], "count": 2, "share": 0.05,
+    ...      "policy": "missing", "examples": [{"customer_id": "c7", "value": 250.0}]}}}
+    >>> out_of_range_table(q).values.tolist()
+    [['age', '[0, 120]', 2, 0.05, 'missing', 'c7: 250']]
+    """
+    rows = []
+    for col, info in (quality.get("out_of_range") or {}).items():
+        info = info if isinstance(info, Mapping) else {}
+        bounds = info.get("range")
+        shown = ""
+        if isinstance(bounds, Sequence) and not isinstance(bounds, str) and len(bounds) == 2:
+            lo, hi = (_number(b) for b in bounds)
+            shown = describe_range(lo, hi)
+        examples = info.get("examples") or []
+        rows.append(
+            {
+                "feature": str(col),
+                "range": shown,
+                "count": int(_number(info.get("count")) or 0),
+                "share": _number(info.get("share")),
+                "policy": str(info.get("policy", "")),
+                "examples": ", ".join(
+                    f"{e.get('customer_id')}: {_example_value(e.get('value'))}"
+                    for e in examples
+                    if isinstance(e, Mapping)
+                ),
+            }
+        )
+    table = pd.DataFrame(rows, columns=OUT_OF_RANGE_COLUMNS)
+    table["count"] = table["count"].astype("int64")
+    table["share"] = pd.to_numeric(table["share"], errors="coerce").astype(float)
+    order = np.argsort(-table["count"].to_numpy(), kind="stable")
+    return table.iloc[order].reset_index(drop=True)
+
+
+def _example_value(value: Any) -> str:
+    number = _number(value)
+    return str(value) if number is None else f"{number:.10g}"
 
 
 def preprocessing_table(quality: Mapping[str, Any]) -> pd.DataFrame:

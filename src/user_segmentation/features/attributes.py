@@ -1,14 +1,27 @@
-"""Customer attributes as features: numbers coerced with clear errors, dates as ages in days."""
+"""Customer attributes as features: numbers coerced with clear errors, dates as ages in days.
+
+Declared valid ranges (:func:`apply_ranges`) turn implausible numbers (an age of 250) into
+missing values, counted for the data-quality report, or refuse them.
+"""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
-from user_segmentation.errors import SchemaError
+from user_segmentation.errors import DataQualityError, SchemaError
+
+#: A valid range ``(lowest, highest)``, both included; ``None`` leaves that side open.
+Bounds = tuple[float | None, float | None]
+
+#: Customers listed per column in the out-of-range report.
+RANGE_EXAMPLES = 5
 
 
 def attribute_features(
@@ -67,6 +80,111 @@ def attribute_features(
         parsed = _to_datetime(customers[col], col, fmt)
         out[f"days_since_{col}"] = ((end - parsed).dt.total_seconds() / 86400.0).round(9)
     return out
+
+
+def apply_ranges(
+    table: pd.DataFrame,
+    ranges: Mapping[str, Bounds],
+    *,
+    policy: Literal["missing", "error"] = "missing",
+) -> tuple[pd.DataFrame, dict[str, dict[str, Any]]]:
+    """Values outside their column's declared range: made missing and counted, or refused.
+
+    Parameters
+    ----------
+    table
+        ``customer_id`` plus numeric columns (as :func:`attribute_features` returns them);
+        not modified.
+    ranges
+        ``{column: (lowest, highest)}``; both bounds are valid values, ``None`` means no
+        bound on that side. Missing values are never out of range.
+    policy
+        ``"missing"``: an out-of-range value becomes missing (imputed later like any other);
+        ``"error"``: the first one, in customer-id order, raises.
+
+    Returns
+    -------
+    table, report
+        A copy of ``table`` (with the out-of-range values missing under ``"missing"``), and
+        per declared column ``{"range": [lowest, highest], "count": n, "share": n /
+        customers, "policy": policy, "examples": [{"customer_id": ..., "value": ...}, ...]}``
+        with up to :data:`RANGE_EXAMPLES` examples, in customer-id order.
+
+    Raises
+    ------
+    SchemaError
+        If a column of ``ranges`` is not in ``table`` or is not numeric.
+    DataQualityError
+        Under ``policy="error"``, naming the column, customer, value and range.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"customer_id": ["a", "b", "c"], "age": [41.0, 250.0, None]})
+    >>> out, report = apply_ranges(t, {"age": (0, 120)})
+    >>> out["age"].tolist()[:2], report["age"]["count"], report["age"]["examples"]
+    ([41.0, nan], 1, [{'customer_id': 'b', 'value': 250.0}])
+    """
+    if policy not in ("missing", "error"):
+        raise ValueError(f"policy must be 'missing' or 'error', not {policy!r}")
+    out = table.copy()
+    report: dict[str, dict[str, Any]] = {}
+    ids = table["customer_id"]
+    for col, (lo, hi) in ranges.items():
+        if col not in table.columns:
+            raise SchemaError(f"range declared for column '{col}', which is not among the features")
+        if not pd.api.types.is_numeric_dtype(table[col]) or pd.api.types.is_bool_dtype(table[col]):
+            raise SchemaError(f"range declared for column '{col}', which is not numeric")
+        values = table[col].to_numpy(dtype="float64", na_value=np.nan)
+        # NaN compares False both ways, so missing values are never counted.
+        outside = np.zeros(len(values), dtype=bool)
+        if lo is not None:
+            outside |= values < lo
+        if hi is not None:
+            outside |= values > hi
+        rows = np.flatnonzero(outside)
+        # Examples (and the value an error names) in id order, whatever the row order.
+        rows = rows[np.argsort(ids.iloc[rows].astype("string").to_numpy(), kind="stable")]
+        if len(rows) and policy == "error":
+            first = int(rows[0])
+            raise DataQualityError(
+                f"column '{col}', customer {ids.iloc[first]!r}: {_number_text(values[first])} "
+                f"is outside the declared range {describe_range(lo, hi)} "
+                f"({len(rows)} such value(s)); correct the data, widen the range, or treat "
+                "out-of-range values as missing"
+            )
+        if len(rows):
+            out[col] = out[col].mask(pd.Series(outside, index=out.index))
+        report[col] = {
+            "range": [lo, hi],
+            "count": len(rows),
+            "share": round(len(rows) / len(table), 4) if len(table) else 0.0,
+            "policy": policy,
+            "examples": [
+                {"customer_id": str(ids.iloc[r]), "value": float(values[r])}
+                for r in rows[:RANGE_EXAMPLES]
+            ],
+        }
+    return out, report
+
+
+def describe_range(lo: float | None, hi: float | None) -> str:
+    """A range as text: both bounds included, ``None`` an open side.
+
+    Examples
+    --------
+    >>> describe_range(0, 120), describe_range(None, 5.5), describe_range(18, None)
+    ('[0, 120]', '(-inf, 5.5]', '[18, inf)')
+    """
+    left = "(-inf" if lo is None else f"[{_number_text(lo)}"
+    right = "inf)" if hi is None else f"{_number_text(hi)}]"
+    return f"{left}, {right}"
+
+
+def _number_text(value: float) -> str:
+    """A number as written: ``250`` rather than ``250.0``, other floats as Python shows them."""
+    if math.isfinite(value) and float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(float(value))
 
 
 _HINTS = (

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from user_segmentation.errors import SchemaError
-from user_segmentation.features.attributes import attribute_features
+from user_segmentation.features.attributes import Bounds, apply_ranges, attribute_features
 from user_segmentation.features.events import event_features
 from user_segmentation.features.lifetimes import lifetimes_summary
 from user_segmentation.features.transactions import (
@@ -50,6 +50,8 @@ class FeatureSpec:
     booleans: tuple[str, ...] = ()
     currency_symbols: tuple[str, ...] = ()
     date_floor: datetime | None = None  # earlier dates are placeholders: treated as missing
+    ranges: dict[str, Bounds] = field(default_factory=dict)  # valid ranges of numeric attributes
+    out_of_range: Literal["missing", "error"] = "missing"
 
 
 def build_feature_table(data: Integrated, spec: FeatureSpec) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -59,6 +61,12 @@ def build_feature_table(data: Integrated, spec: FeatureSpec) -> tuple[pd.DataFra
     ``return_rate`` of 0 and a ``recency_days`` equal to the length of the observed history
     (they have not bought within it); their ``tenure_days`` stays missing. Customers without
     events get 0 for sums and counts and a missing value for means.
+
+    Numeric attributes outside their declared range (``spec.ranges``) become missing and
+    are reported under ``info["out_of_range"]`` (see
+    :func:`~user_segmentation.features.attributes.apply_ranges`), or raise
+    :class:`~user_segmentation.errors.DataQualityError` when ``spec.out_of_range`` is
+    ``"error"``.
 
     Returns
     -------
@@ -76,6 +84,8 @@ def build_feature_table(data: Integrated, spec: FeatureSpec) -> tuple[pd.DataFra
         as_of=spec.as_of,
     )
     info: dict[str, Any] = {}
+    if spec.ranges:
+        table, info["out_of_range"] = apply_ranges(table, spec.ranges, policy=spec.out_of_range)
     if spec.date_floor is not None:
         floor_days = (spec.as_of - spec.date_floor).total_seconds() / 86400.0
         below = {}

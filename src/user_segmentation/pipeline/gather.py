@@ -46,6 +46,8 @@ ROW_NUMBER = "row_number"
 
 #: Called with the name of each stage as it starts.
 Progress = Callable[[str], None]
+
+
 @dataclass
 class Prepared:
     """The data of a project up to the matrix the models see (stages read → reduce)."""
@@ -126,6 +128,10 @@ def gather(config: ProjectConfig, *, progress: Progress | None = None) -> Gather
             spec = _feature_spec(config, data)
             features, feature_info = build_feature_table(data, spec)
             numeric, categorical, basis_num, basis_cat = _feature_roles(config, spec, features)
+            # Out-of-range values are a data-quality finding of their own, beside the sources.
+            out_of_range = feature_info.pop("out_of_range", None)
+            if out_of_range is not None:
+                data.quality["out_of_range"] = out_of_range
             data.quality["features"] = feature_info
             missing = features.drop(columns=CUSTOMER_ID).isna().mean()
             data.quality["feature_missing_share"] = {
@@ -292,6 +298,8 @@ def _feature_spec(config: ProjectConfig, data: Integrated) -> FeatureSpec:
         booleans=tuple(f.attributes.booleans),
         currency_symbols=tuple(f.currency_symbols),
         date_floor=floor,
+        ranges=dict(f.attributes.ranges),
+        out_of_range=f.attributes.out_of_range,
     )
 
 

@@ -38,6 +38,7 @@ from user_segmentation.report.figures import (
     stratified_sample,
 )
 from user_segmentation.report.labels import segment_colours, segment_labels
+from user_segmentation.report.quality import quality_html
 from user_segmentation.report.structure import format_scalar
 from user_segmentation.report.structure import to_html as structure_html
 from user_segmentation.report.text import esc as _esc
@@ -707,7 +708,7 @@ def report_html(record: RunRecord, *, max_points: int = 5_000) -> str:
         ),
         "pca": ("Customers on the principal components", _pca_scatter(record, max_points)),
         "variables": ("Variable analysis", _variables(record)),
-        "quality": ("Data quality", structure_html(record.quality)),
+        "quality": ("Data quality", quality_html(record.quality)),
         "metadata": (
             "Run metadata and timings",
             structure_html(meta) + "<h3>Timings (seconds)</h3>" + _timings_table(record.timings),

@@ -7,6 +7,7 @@ import streamlit as st
 from user_segmentation.dashboard import data
 from user_segmentation.dashboard.builders import (
     missing_share_table,
+    out_of_range_table,
     preprocessing_table,
     source_quality_table,
 )
@@ -46,6 +47,18 @@ def render() -> None:
             missing,
             hide_index=True,
             column_config={"missing_share": st.column_config.NumberColumn(format="percent")},
+        )
+    out_of_range = out_of_range_table(quality)
+    if len(out_of_range):
+        st.subheader("Out-of-range values")
+        st.caption(
+            "Values outside the range declared for their column (features.attributes.ranges); "
+            "policy 'missing': they were treated as missing values."
+        )
+        st.dataframe(
+            out_of_range,
+            hide_index=True,
+            column_config={"share": st.column_config.NumberColumn(format="percent")},
         )
     pre = preprocessing_table(quality)
     if len(pre):
