@@ -87,3 +87,12 @@ def test_high_cardinality_text_is_ignored() -> None:
     )
     g = guess_table(crm)
     assert "email" in g.ignored and g.categorical == []
+
+
+def test_columns_named_not_numeric_are_never_numbers() -> None:
+    crm = pd.DataFrame(
+        {"id": ["a", "b", "c", "d"], "zip": [1234, 10115, 4711, 80331], "age": [30, 41, 52, 63]}
+    )
+    assert guess_table(crm).numeric == ["zip", "age"]
+    g = guess_table(crm, not_numeric=["zip"])
+    assert g.numeric == ["age"] and "zip" not in g.numeric

@@ -9,6 +9,7 @@ table). Every guess carries a one-line reason, written next to it in the propose
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -68,8 +69,16 @@ def normalise(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
-def guess_table(frame: pd.DataFrame) -> TableGuess:
+def guess_table(frame: pd.DataFrame, *, not_numeric: Collection[str] = ()) -> TableGuess:
     """Guess the role of a table and of each of its columns.
+
+    Parameters
+    ----------
+    frame
+        The table; numbers written in a locale format already parsed (see
+        :func:`user_segmentation.detect.numbers.with_numbers`).
+    not_numeric
+        Columns of digits that are identifiers or codes (``00123``), never numbers.
 
     Examples
     --------
@@ -81,7 +90,9 @@ def guess_table(frame: pd.DataFrame) -> TableGuess:
     ('transactions', 'CustomerID', 'InvoiceNo', 'Quantity', 'C')
     """
     names = {normalise(c): c for c in frame.columns}
-    numeric = {c for c in frame.columns if _numeric_share(frame[c]) >= PARSE_SHARE}
+    numeric = {
+        c for c in frame.columns if c not in not_numeric and _numeric_share(frame[c]) >= PARSE_SHARE
+    }
     key = _by_name(names, _KEY_NAMES, "name looks like a customer id")
     order = _by_name(names, _ORDER_NAMES, "name looks like an order/invoice id")
     quantity = _by_name(names, _QUANTITY_NAMES, "numeric, name looks like a quantity", numeric)
