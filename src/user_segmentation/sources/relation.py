@@ -46,14 +46,17 @@ def file_table(
         raise SourceError(f"{label}: file not found")
     if file.is_file() and file.stat().st_size == 0:
         raise EmptyInputError(f"{label}: file is empty (0 bytes)")
-    literal = "'" + str(file).replace("'", "''") + "'"
+    literal = _literal(str(file))
     if kind == "csv":
         options = ["header = true", "all_varchar = true"]
         if sep:
-            options.append("delim = '" + sep.replace("'", "''") + "'")
+            options.append(f"delim = {_literal(sep)}")
         if encoding:
-            options.append("encoding = '" + encoding.replace("'", "''") + "'")
-        sql = f"SELECT * FROM read_csv({literal}, {', '.join(options)})"
+            options.append(f"encoding = {_literal(encoding)}")
+        try:
+            sql = _pinned_csv(literal, options)
+        except duckdb.Error as exc:
+            raise SourceError(f"{label}: cannot read the file: {exc}") from exc
     elif kind == "parquet":
         if file.is_dir():
             literal = "'" + str(file / "**" / "*.parquet").replace("'", "''") + "'"
@@ -79,3 +82,40 @@ def file_table(
         raise SchemaError(f"{label}: required column(s) {missing} missing; columns are {columns}")
     logger.info("opened %s out of core: %d columns", label, len(columns))
     return table
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _pinned_csv(literal: str, options: list[str]) -> str:
+    """A ``read_csv`` query with the dialect and columns DuckDB sniffs, spelt out.
+
+    DuckDB sniffs a CSV (a sample from its start) each time a query over it is planned, and a
+    log is planned several times; with every option given, it reads the file as the sniffer
+    would have, without sniffing again.
+    """
+    with connect() as con:
+        row = con.execute(
+            "SELECT Delimiter, Quote, Escape, NewLineDelimiter, Comment, SkipRows, Columns "
+            f"FROM sniff_csv({literal}, {', '.join(options)})"
+        ).fetchone()
+    assert row is not None  # sniff_csv returns one row or raises
+    delim, quote, escape, new_line, comment, skip, columns = row
+
+    def text(value: str) -> str:
+        return "''" if value == "(empty)" else _literal(value)  # how sniff_csv shows none
+
+    names = ", ".join(f"{_literal(c['name'])}: 'VARCHAR'" for c in columns)
+    pinned = [
+        "auto_detect = false",
+        f"delim = {text(delim)}",
+        f"quote = {text(quote)}",
+        f"escape = {text(escape)}",
+        f"new_line = {text(new_line)}",
+        f"comment = {text(comment)}",
+        f"skip = {int(skip)}",
+        f"columns = {{{names}}}",
+    ]
+    kept = [o for o in options if not o.startswith("delim")]  # header, all_varchar, encoding
+    return f"SELECT * FROM read_csv({literal}, {', '.join(kept + pinned)})"
