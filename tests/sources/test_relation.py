@@ -62,3 +62,22 @@ def test_missing_file_and_unknown_kind_are_refused(tmp_path: Path) -> None:
     path.write_text("[]", encoding="utf-8")
     with pytest.raises(SourceError, match="cannot be read out of core"):
         file_table("json", path)
+
+
+def test_a_csv_is_read_with_its_sniffed_dialect_spelt_out(tmp_path: Path) -> None:
+    # A quote in the path, ';', a quoted field with a newline and a doubled quote, latin-1,
+    # duplicate header names and CRLF line ends: read as DuckDB's sniffer reads them.
+    folder = tmp_path / "it's"
+    folder.mkdir()
+    path = folder / "lines.csv"
+    path.write_bytes(
+        'id;name;name\r\n007;"Espa\xf1a";x\r\n8;"two\r\nlines, ""quoted""";y\r\n'.encode("latin-1")
+    )
+    table = file_table("csv", path, encoding="latin-1")
+    assert "auto_detect = false" in table.sql  # planned again without sniffing
+    frame = table.df()
+    assert frame.columns.tolist() == ["id", "name", "name_1"]
+    assert frame.values.tolist() == [
+        ["007", "España", "x"],
+        ["8", 'two\r\nlines, "quoted"', "y"],
+    ]
