@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint unit clean
+.PHONY: demo test lint unit nightly clean
 
 demo: $(STAMP)  ## run the whole segmentation on generated demo data (./segment_demo)
 	$(BIN)/segment demo
@@ -20,6 +20,9 @@ lint: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/pytest
+
+nightly: $(STAMP)  ## bounded memory on a generated 10 GB transaction log (about 30 min)
+	$(BIN)/python benchmarks/large_log.py --gigabytes 10 --memory-limit 2GB --max-rss 4GB
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
