@@ -4,6 +4,8 @@ beyond the workspace database's memory limit, and goes once nothing reads it."""
 from __future__ import annotations
 
 import gc
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +13,14 @@ import pandas as pd
 import pytest
 
 from user_segmentation.errors import ConfigError
-from user_segmentation.tables import StoredTable, TableRef, connect, set_memory_limit, workspace
+from user_segmentation.tables import (
+    StoredTable,
+    TableRef,
+    connect,
+    query_progress,
+    set_memory_limit,
+    workspace,
+)
 
 _TYPED = """
 SELECT * FROM (VALUES
@@ -137,3 +146,22 @@ def test_the_memory_limit_comes_from_the_environment_and_a_bad_one_is_refused(
         monkeypatch.delenv("SEGMENT_MEMORY_LIMIT")
         set_memory_limit()
     assert _current_limit() == "1.8 GiB"  # the 2 GB default
+
+
+def test_query_progress_follows_a_running_query_and_is_none_when_idle() -> None:
+    con = connect()
+    seen: list[float | None] = []
+    worker = threading.Thread(
+        target=lambda: con.execute(
+            "SELECT sum(hash(i::VARCHAR)) FROM range(30000000) t(i)"
+        ).fetchall()
+    )
+    worker.start()
+    while worker.is_alive():
+        seen.append(query_progress())
+        time.sleep(0.05)
+    worker.join()
+    running = [p for p in seen if p is not None]
+    assert running and all(0 <= p <= 100 for p in running)
+    assert query_progress() is None
+    con.close()

@@ -51,6 +51,7 @@ _names = itertools.count()
 _workspace: list[Path] = []
 _database: list[tuple[int, duckdb.DuckDBPyConnection]] = []  # (process id, connection)
 _settings: dict[str, str] = {}
+_cursors: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()  # live connections
 _lock = threading.Lock()  # one database per process, even when threads start together
 
 
@@ -128,11 +129,30 @@ def connect() -> duckdb.DuckDBPyConnection:
     with :meth:`TableRef.materialize` are seen by every connection.
     """
     con = _shared().cursor()
-    # In a Jupyter kernel without ipywidgets DuckDB refuses the setting; the bar is already
-    # off there.
+    # Progress is tracked for query_progress() but never printed: the output is ours. In a
+    # Jupyter kernel without ipywidgets DuckDB refuses the settings; nothing prints there.
     with contextlib.suppress(duckdb.InvalidInputException):
-        con.execute("SET enable_progress_bar = false")
+        con.execute("SET enable_progress_bar_print = false")
+        con.execute("SET enable_progress_bar = true")
+    _cursors.add(con)
     return con
+
+
+def query_progress() -> float | None:
+    """Percent done (0-100) of the furthest-along query running on this process's workspace
+    connections, or None when none is running: for progress displays of long stages.
+
+    Examples
+    --------
+    >>> query_progress() is None
+    True
+    """
+    done = []
+    for con in list(_cursors):
+        with contextlib.suppress(duckdb.Error):
+            done.append(con.query_progress())
+    running = [p for p in done if p >= 0]
+    return max(running) if running else None
 
 
 def quote_identifier(name: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ from user_segmentation.features.attributes import describe_range
 from user_segmentation.pipeline.run import RunResult
 from user_segmentation.report import defining_traits, format_trait
 from user_segmentation.select import KSelection
+from user_segmentation.tables import query_progress
 
 #: Progress and errors go to stderr so stdout stays clean for results.
 err_console = Console(stderr=True)
@@ -22,7 +24,14 @@ out_console = Console()
 
 
 class StageProgress:
-    """Shows each pipeline stage with a spinner, then a tick and its duration."""
+    """Shows each pipeline stage with a spinner, then a tick and its duration.
+
+    While a stage runs, the spinner's text shows its seconds so far and how far DuckDB is
+    through its current pass over the data, so a long read of a large log visibly moves.
+    """
+
+    #: Seconds between refreshes of the running stage's text.
+    TICK = 0.5
 
     def __init__(self, quiet: bool) -> None:
         self.quiet = quiet
@@ -34,7 +43,14 @@ class StageProgress:
         self._finish_current()
         self._current, self._start = stage, time.perf_counter()
         if self._status is not None:
-            self._status.update(f"{stage} …")
+            self._status.update(self._label(stage, self._start))
+
+    @staticmethod
+    def _label(stage: str, start: float) -> str:
+        took = time.perf_counter() - start
+        done = query_progress()
+        step = "" if done is None else f", {done:.0f}% of the current pass"
+        return f"{stage} … {took:.0f} s{step}"
 
     def _finish_current(self) -> None:
         if self._current is not None and not self.quiet:
@@ -48,9 +64,24 @@ class StageProgress:
         if self._status is None:
             yield self
             return
-        with self._status:
-            yield self
-            self._finish_current()
+        stop = threading.Event()
+        status = self._status
+
+        def tick() -> None:
+            while not stop.wait(self.TICK):
+                stage, start = self._current, self._start
+                if stage is not None:
+                    status.update(self._label(stage, start))
+
+        ticker = threading.Thread(target=tick, name="stage-progress", daemon=True)
+        with status:
+            ticker.start()
+            try:
+                yield self
+                self._finish_current()
+            finally:
+                stop.set()
+                ticker.join()
 
 
 def print_quality(quality: dict[str, Any]) -> None:
