@@ -107,6 +107,11 @@ class TransactionsConfig(_Strict):
     source: str
     order: str
     timestamp: str
+    timestamp_format: str | None = Field(
+        default=None,
+        description="strptime format of text timestamps, e.g. '%d/%m/%Y %H:%M' (add %z for "
+        "offsets); default ISO 8601 — day-first or month-first is never guessed",
+    )
     amount: str | None = None
     quantity: str | None = None
     unit_price: str | None = None

@@ -134,6 +134,8 @@ def connect() -> duckdb.DuckDBPyConnection:
     with contextlib.suppress(duckdb.InvalidInputException):
         con.execute("SET enable_progress_bar_print = false")
         con.execute("SET enable_progress_bar = true")
+    # Naive timestamps are UTC, whatever the machine's zone (and results do not depend on it).
+    con.execute("SET TimeZone = 'UTC'")
     _cursors.add(con)
     return con
 

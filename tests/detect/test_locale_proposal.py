@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from user_segmentation.cli.main import app
 from user_segmentation.config import load_config
 from user_segmentation.detect.proposal import inspect_inputs, propose_project
+from user_segmentation.pipeline.gather import gather
 from user_segmentation.store import RunStore
 
 runner = CliRunner()
@@ -169,8 +170,8 @@ def test_dates_and_versions_are_not_numbers(tmp_path: Path) -> None:
     assert "joined" not in found[0].guess.numeric and "app_version" not in found[0].guess.numeric
     text = propose_project(found)
     assert _source(text, "customers")["thousands"] == "."
-    # The reader's thousands '.' also reads the date as a number: the proposal says so.
-    assert "also takes 'joined' for a number ('01.02.2024' → 1022024)" in text
+    # The reader applies thousands '.' to numbers only: the date stays as written.
+    assert "also takes 'joined'" not in text
     project = tmp_path / "segmentation.yaml"
     project.write_text(text, encoding="utf-8")
     assert load_config(project).sources["customers"].decimal == ","
@@ -187,7 +188,7 @@ def test_excel_text_with_a_decimal_comma_is_a_note_not_a_setting(tmp_path: Path)
     assert "# note: 'spend' ('0,5'): decimal: ',' needed;" in text and "CSV files only" in text
 
 
-def test_a_symbol_beside_a_decimal_comma_is_noted(tmp_path: Path) -> None:
+def test_a_symbol_beside_a_decimal_comma_is_proposed_and_runs(tmp_path: Path) -> None:
     (tmp_path / "customers.csv").write_text(
         "customer_id;spend;visits\n" + "".join(f"C{i};{i},39 €;{i}\n" for i in range(1, 7)),
         encoding="utf-8",
@@ -195,6 +196,8 @@ def test_a_symbol_beside_a_decimal_comma_is_noted(tmp_path: Path) -> None:
     text = _init(tmp_path, "customers.csv")
     assert _source(text, "customers")["decimal"] == ","
     assert yaml.safe_load(text)["features"]["currency_symbols"] == ["€"]
-    # The reader applies the decimal comma before symbols are removed: say so, do not hide it.
-    assert "# note: 'spend' stays text when read with decimal: ','" in text
-    assert "currency symbol ('1,39 €')" in text
+    assert "stays text" not in text  # the reader strips the symbol, then reads 1,39 as 1.39
+    project = tmp_path / "segmentation.yaml"
+    project.write_text(text, encoding="utf-8")
+    spend = gather(load_config(project)).features.set_index("customer_id")["spend"]
+    assert spend["C2"] == pytest.approx(2.39)

@@ -118,3 +118,10 @@ def test_examples_are_the_first_excluded_rows_of_the_file(tmp_path: Path) -> Non
     path = _write(tmp_path / "log.csv", rows)
     out = clean_table(file_table("csv", path), "cust", rules=CANCELLED, origin=str(path))
     assert [e["invoice"] for e in out.examples["cancelled"]] == ["C0", "C3", "C6"]
+
+
+def test_an_id_holding_a_nul_byte_is_refused(tmp_path: Path) -> None:  # BAD_INPUTS #11
+    path = tmp_path / "log.csv"
+    path.write_bytes(b"cust,order\n1,a\n2\x003,b\n")
+    with pytest.raises(SourceError, match=r"log.csv: column 'cust': id '2\\x003' holds a NUL"):
+        clean_table(file_table("csv", path), "cust", origin="log.csv")

@@ -81,3 +81,37 @@ def test_a_csv_is_read_with_its_sniffed_dialect_spelt_out(tmp_path: Path) -> Non
         ["007", "España", "x"],
         ["8", 'two\r\nlines, "quoted"', "y"],
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "customer_id,order,ts,amount\n1,a,2024-01-01,2\n2,b,2024-01-02,3,4\n3,c,2024-01-03,5\n",
+            r"line 3 has 5 fields but the header has 4 \(delimiter ','\): '2,b,2024-01-02,3,4'",
+        ),
+        ("a,b\n1,2\n3\n4,5,6\n", r"line 3 has 1 fields but the header has 2"),
+        (
+            "Sales report\nexported 2024\ncustomer_id,order\n1,a\n2,b\n3,c\n",
+            r"the first 2 line\(s\) do not have the layout of the lines after them",
+        ),
+    ],
+)
+def test_rows_of_different_lengths_are_named_not_misread(
+    tmp_path: Path, text: str, message: str
+) -> None:  # BAD_INPUTS #10
+    path = tmp_path / "lines.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SourceError, match=message):
+        file_table("csv", path)
+
+
+def test_a_wrong_separator_gets_a_hint(tmp_path: Path) -> None:  # BAD_INPUTS #6
+    path = tmp_path / "lines.csv"
+    path.write_text("customer_id;amount\n1;2\n", encoding="utf-8")
+    with pytest.raises(SchemaError, match=r"looks ';'-separated: set the source's sep: ';'"):
+        file_table("csv", path, sep=",", required_columns=["customer_id"])
+    assert file_table("csv", path, required_columns=["customer_id"]).columns() == [
+        "customer_id",
+        "amount",
+    ]

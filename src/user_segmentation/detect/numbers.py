@@ -12,8 +12,9 @@ a decimal comma, ``1,234,567`` or ``1,234.5`` a thousands comma); when nothing i
 does, it is reported as ambiguous and no setting is proposed, because a wrong guess changes
 amounts by a factor of 1000 without any error.
 
-Written here because parsers (``pandas.read_csv``, ``babel.numbers.parse_decimal``) take the
-locale as an input; none reports which one a column is written in.
+Written here because parsers (``pandas.read_csv``, ``babel.numbers.parse_decimal``, and this
+package's own :func:`~user_segmentation.sources.numbers.parse_numbers`) take the locale as an
+input; none reports which one a column is written in.
 """
 
 from __future__ import annotations
@@ -24,6 +25,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+
+# The spellings and their parser are shared with the CSV reader, which converts the numbers
+# of a source the way this module checks them.
+from user_segmentation.sources.numbers import COMMA_GROUPS as COMMA_GROUPS
+from user_segmentation.sources.numbers import DECIMAL_COMMA as DECIMAL_COMMA
+from user_segmentation.sources.numbers import DOT_GROUPS as DOT_GROUPS
+from user_segmentation.sources.numbers import PLAIN as PLAIN
+from user_segmentation.sources.numbers import Spelling as Spelling
+from user_segmentation.sources.numbers import parse_numbers as parse_numbers
 
 #: Share of a column's non-blank values that must fit one spelling for it to be a number column
 #: (the tolerance of the role guesses: a stray ``n/a`` does not turn amounts into text).
@@ -43,37 +53,8 @@ _CODES = (
 _SYMBOL = rf"(?:[A-Z]{{0,2}}[{_SIGNS}]|{'|'.join(_CODES)})"
 
 
-@dataclass(frozen=True)
-class Spelling:
-    """A way of writing numbers: its decimal separator and its thousands separator, if any.
-
-    Examples
-    --------
-    >>> DOT_GROUPS.settings()
-    "decimal: ',' and thousands: '.'"
-    >>> PLAIN.settings()
-    'a decimal point'
-    """
-
-    decimal: str
-    thousands: str | None = None
-
-    def settings(self) -> str:
-        """The source settings that read this spelling, as words."""
-        if self.decimal == "." and self.thousands is None:
-            return "a decimal point"
-        parts = [f"decimal: {self.decimal!r}"] if self.decimal != "." else []
-        if self.thousands:
-            parts.append(f"thousands: {self.thousands!r}")
-        return " and ".join(parts)
-
-
-PLAIN = Spelling(".")  # 1234.56: what every reader assumes
-DECIMAL_COMMA = Spelling(",")  # 1234,56
-COMMA_GROUPS = Spelling(".", ",")  # 1,234.56
-DOT_GROUPS = Spelling(",", ".")  # 1.234,56
 #: The spellings a CSV source can be told about, in order of preference when several read a
-#: table alike: the fewest settings first (a thousands '.' also turns '01.02.2024' into 1022024).
+#: table alike: the fewest settings first.
 SPELLINGS = (PLAIN, DECIMAL_COMMA, COMMA_GROUPS, DOT_GROUPS)
 _ALL = frozenset(SPELLINGS)
 
@@ -392,33 +373,6 @@ def detect_number_format(
 _ONLY_CSV = "decimal and thousands apply to CSV files only: make them plain numbers in the source"
 
 
-def parse_numbers(values: pd.Series, spelling: Spelling, symbol: str | None = None) -> pd.Series:
-    """Numbers written as text in ``spelling`` (with an optional currency symbol) as floats.
-
-    Values that are not numbers in that spelling become NaN.
-
-    Examples
-    --------
-    >>> parse_numbers(pd.Series(["1.234,56", "-3,5 €", "1.2.3"]), DOT_GROUPS, "€").tolist()
-    [1234.56, -3.5, nan]
-    """
-    text = values.astype("string").str.strip()
-    if symbol:
-        text = text.str.replace(symbol, "", regex=False)
-    text = text.str.replace(r"\s+", "", regex=True)
-    point = re_escape(spelling.decimal)
-    if spelling.thousands:
-        group = re_escape(spelling.thousands)
-        # A separator is dropped only where it does group thousands ('1.2.3' stays invalid).
-        grouped = text.str.fullmatch(rf"[+-]?[1-9]\d{{0,2}}(?:{group}\d{{3}})+(?:{point}\d+)?")
-        text = text.mask(grouped.fillna(False).astype(bool), text.str.replace(
-            spelling.thousands, "", regex=False
-        ))  # fmt: skip
-    number = text.str.fullmatch(rf"[+-]?\d+(?:{point}\d+)?(?:[eE][+-]?\d+)?")
-    text = text.where(number.fillna(False).astype(bool)).str.replace(",", ".", regex=False)
-    return pd.to_numeric(text, errors="coerce").astype("float64")
-
-
 def with_numbers(
     frame: pd.DataFrame, found: NumberFormat, written: pd.DataFrame | None = None
 ) -> pd.DataFrame:
@@ -454,11 +408,6 @@ def with_numbers(
             continue  # the reader has parsed it already
         out[name] = parse_numbers(text[name], spelling, col.symbol)
     return out
-
-
-def re_escape(separator: str) -> str:
-    """A separator as a regular expression (``.`` must not match any character)."""
-    return "\\." if separator == "." else separator
 
 
 def _distinct(values: pd.Series) -> pd.Series | None:

@@ -162,9 +162,7 @@ def _check_spelling(
     only if the number columns then hold the numbers found here.
 
     A reader that refuses the setting, or reads other numbers, withdraws the proposal. What it
-    cannot do with the setting is noted: a column holding a value that is no number (or a
-    currency symbol) stays text, and a thousands '.' also reads the date '01.02.2024' as
-    1022024.
+    cannot do with the setting is noted: a column holding a value that is no number stays text.
     """
     spelling = numbers.spelling
     try:
@@ -175,6 +173,7 @@ def _check_spelling(
             decimal=spelling.decimal,
             thousands=spelling.thousands,
             id_columns=list(numbers.codes),
+            currency_symbols=list(numbers.symbols),
         )
     except SourceError as exc:
         return _withdrawn(numbers, f"{spelling.settings()} would fit, but: {exc}")
@@ -182,13 +181,7 @@ def _check_spelling(
         expected = parse_numbers(written[name], spelling, col.symbol)
         got = read[name]
         stays_text = f"{name!r} stays text when read with {spelling.settings()}"
-        if col.symbol:
-            # Symbols are removed from the text only after reading, too late for the setting.
-            numbers.notes.append(
-                f"{stays_text}, because of its currency symbol ({col.examples[0]!r}): remove "
-                "the symbol from the file or `segment run` stops at this column"
-            )
-        elif not pd.api.types.is_numeric_dtype(got):
+        if not pd.api.types.is_numeric_dtype(got):
             bad = written[name][expected.isna() & written[name].notna()].head(1).tolist()
             numbers.notes.append(
                 f"{stays_text}, because of values that are not numbers "

@@ -187,21 +187,24 @@ def _number_text(value: float) -> str:
     return repr(float(value))
 
 
+# Each hint says what the source needs rather than "set ...": a source read with the setting
+# already converts every value it reads, so a value left here needs something else as well.
 _HINTS = (
-    (r"-?\d{1,3}(\.\d{3})+,\d+", "a decimal comma: set decimal: ',' and thousands: '.'"),
-    (r"-?\d+,\d+", "a decimal comma: set the source's decimal: ','"),
-    (r"-?\d{1,3}(,\d{3})+(\.\d+)?", "',' thousands separators: set the source's thousands: ','"),
+    (r"-?\d{1,3}(\.\d{3})+,\d+",
+     "'.' thousands with a decimal comma: the source needs decimal: ',' and thousands: '.'"),
+    (r"-?\d+,\d+", "a decimal comma: the source needs decimal: ','"),
+    (r"-?\d{1,3}(,\d{3})+(\.\d+)?", "',' thousands separators: the source needs thousands: ','"),
 )  # fmt: skip
 _SYMBOL = re.compile(r"([^\d\s.,+-]+)\s*-?[\d.,]+|-?[\d.,]+\s*([^\d\s.,+-]+)")
 
 
 def number_hint(value: str) -> str:
-    """What to set when a text is a number written with a locale or a currency symbol.
+    """What a text needs to be read as a number: a locale setting or a currency symbol.
 
     Examples
     --------
     >>> number_hint("12,50")
-    "; it looks like a decimal comma: set the source's decimal: ','"
+    "; it looks like a decimal comma: the source needs decimal: ','"
     >>> number_hint("£3.39")
     "; set currency_symbols: ['£'] to strip the symbol"
     >>> number_hint("n/a")
@@ -249,9 +252,10 @@ def _to_number(
     num = pd.to_numeric(text, errors="coerce")
     bad = num.isna() & text.notna()
     if bad.any():
+        # Named as written; the hint judges what is left once the symbols are stripped.
         row = int(bad.to_numpy().nonzero()[0][0])
         raise SchemaError(
-            f"column '{col}', customer {ids.iloc[row]!r}: {text.iloc[row]!r} is not a number "
+            f"column '{col}', customer {ids.iloc[row]!r}: {values.iloc[row]!r} is not a number "
             f"({int(bad.sum())} such value(s)){number_hint(str(text.iloc[row]))}"
         )
     return num.astype("float64")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -86,16 +87,25 @@ def build_feature_table(data: Integrated, spec: FeatureSpec) -> tuple[pd.DataFra
     info: dict[str, Any] = {}
     if spec.ranges:
         table, info["out_of_range"] = apply_ranges(table, spec.ranges, policy=spec.out_of_range)
-    if spec.date_floor is not None:
-        floor_days = (spec.as_of - spec.date_floor).total_seconds() / 86400.0
-        below = {}
-        for col in (f"days_since_{c}" for c in spec.dates):
-            too_old = table[col] > floor_days
-            if too_old.any():
-                below[col.removeprefix("days_since_")] = int(too_old.sum())
-                table[col] = table[col].mask(too_old)
-        if below:
-            info["dates_before_floor_set_missing"] = below
+    floor_days = (
+        math.inf
+        if spec.date_floor is None
+        else (spec.as_of - spec.date_floor).total_seconds() / 86400.0
+    )
+    below: dict[str, int] = {}
+    after: dict[str, int] = {}
+    for name in spec.dates:
+        col = f"days_since_{name}"
+        too_old = table[col] > floor_days  # placeholders such as 1970-01-01
+        future = table[col] < 0  # after as_of: no negative ages
+        for found, bad in ((below, too_old), (after, future)):
+            if bad.any():
+                found[name] = int(bad.sum())
+        table[col] = table[col].mask(too_old | future)
+    if below:
+        info["dates_before_floor_set_missing"] = below
+    if after:
+        info["dates_after_as_of_set_missing"] = after
     if spec.transactions_source is not None:
         if spec.transaction_columns is None:
             raise SchemaError("transactions_source given without transaction_columns")
@@ -134,7 +144,12 @@ def build_feature_table(data: Integrated, spec: FeatureSpec) -> tuple[pd.DataFra
     for agg in spec.events:
         ev = _table(data.events, agg.source, "events")
         feats = event_features(
-            ev, source=agg.source, sum_columns=agg.sum, mean_columns=agg.mean, count_as=agg.count_as
+            ev,
+            source=agg.source,
+            sum_columns=agg.sum,
+            mean_columns=agg.mean,
+            count_as=agg.count_as,
+            currency_symbols=spec.currency_symbols,
         )
         clash = sorted(set(feats.columns.drop(CUSTOMER_ID)) & set(table.columns))
         if clash:

@@ -65,6 +65,42 @@ class TransactionColumns:
     category: str | None = None
     customer: str = "customer_id"
     currency_symbols: tuple[str, ...] = ()  # stripped from amounts and prices ("£3.39")
+    timestamp_format: str | None = None  # strptime format, e.g. "%d/%m/%Y %H:%M"; None: ISO 8601
+
+    def timestamp_sql(self, column_type: str, zoned: bool = False) -> str:
+        """The timestamp column as a naive UTC TIMESTAMP.
+
+        Text is ISO 8601 unless :attr:`timestamp_format` says otherwise (day-first or
+        month-first is never guessed). Values with a UTC offset (``+02:00``, ``Z``) are
+        converted to UTC and naive ones taken as UTC; DuckDB's plain cast would drop the
+        offset, so text is read through the slower time-zone-aware cast only when ``zoned``
+        (see :meth:`offset_sql`).
+        """
+        column = _q(self.timestamp)
+        if self.timestamp_format:
+            fmt = "'" + self.timestamp_format.replace("'", "''") + "'"
+            parsed = f"strptime(CAST({column} AS VARCHAR), {fmt})"
+            return f"timezone('UTC', {parsed})" if "%z" in self.timestamp_format else parsed
+        if column_type.startswith("TIMESTAMP WITH TIME ZONE"):
+            return f"timezone('UTC', {column})"
+        if column_type == "VARCHAR" and zoned:
+            return f"timezone('UTC', CAST({column} AS TIMESTAMPTZ))"
+        return f"CAST({column} AS TIMESTAMP)"
+
+    def offset_sql(self, column_type: str) -> str:
+        """SQL condition: the line's ISO timestamp text carries a UTC offset or ``Z``.
+
+        Past the 19 characters of ``YYYY-MM-DD hh:mm:ss`` only fractions of a second or an
+        offset follow, so a ``+``, ``-`` or ``Z`` there is an offset; cheap enough for every
+        line.
+        """
+        if column_type != "VARCHAR" or self.timestamp_format:
+            return "false"
+        text = _q(self.timestamp)
+        return (
+            f"(length({text}) > 19 AND (contains({text}[20:], '+') OR "
+            f"contains({text}[20:], '-') OR contains(upper({text}[20:]), 'Z')))"
+        )
 
     def number_sql(self, column: str) -> str:
         """A numeric column as text, trimmed and without currency symbols."""
@@ -196,17 +232,22 @@ def summarize_transactions(
     keyed = lines.raw_keyed if isinstance(lines, TableRef) else None
     if keyed is not None and isinstance(lines, TableRef):
         lines = TableRef(keyed.sql, lines.frames, lines.origin)
-    con = connect()
-    try:
-        _register_lines(con, lines, columns, opts.date_floor)
-        with _numbers_first(con, columns):
-            features = _aggregate(con, columns, as_of, opts, keyed.mapping if keyed else None)
-        if features["_n_bad"].sum() > 0:
-            _check_numbers(con, columns)  # raises, naming the first row that is not a number
-    except duckdb.Error as exc:
-        raise SchemaError(f"transactions: cannot aggregate ({exc})") from exc
-    finally:
-        con.close()
+    mapping = keyed.mapping if keyed else None
+    for zoned in (False, True):  # again only when a timestamp has a UTC offset
+        con = connect()
+        try:
+            _register_lines(con, lines, columns, opts.date_floor, zoned)
+            with _numbers_first(con, columns):
+                features = _aggregate(con, columns, as_of, opts, mapping)
+            if features["_n_bad"].sum() > 0:
+                _check_numbers(con, columns)  # raises, naming the first row that is not a number
+        except duckdb.Error as exc:
+            raise SchemaError(f"transactions: cannot aggregate ({exc})") from exc
+        finally:
+            con.close()
+        if not features.pop("_zoned").fillna(False).any():
+            break
+        logger.info("timestamps with a UTC offset: read again, converted to UTC")
 
     first, last = _moment(features.pop("_first").min()), _moment(features.pop("_last").max())
     totals = {name: int(features.pop(name).fillna(0).sum()) for name in _COUNTS}
@@ -301,17 +342,18 @@ def _aggregate(
         f"""
         {customers}
         WITH l AS (
-            SELECT customer_id, order_id, ts {category}, class,
+            SELECT customer_id, order_id, ts {category}, class, zoned,
                    CASE WHEN class IN (0, 7) THEN amount END AS amount
             FROM (
-                SELECT c.customer_id, c.order_id, c.ts, c.amount {category_in},
+                SELECT c.customer_id, c.order_id, c.ts, c.amount, c.zoned {category_in},
                        CASE {" ".join(classes)} ELSE 7 END AS class
                 FROM checked_lines c
             )
         ),
         g AS (
             SELECT customer_id, order_id, class, count(*) AS n, min(ts) AS first_ts,
-                   max(ts) AS last_ts, sum(amount) AS total {per_order}
+                   max(ts) AS last_ts, sum(amount) AS total, bool_or(zoned) AS zoned
+                   {per_order}
             FROM l
             GROUP BY 1, 2, 3
         ),
@@ -334,7 +376,7 @@ def _aggregate(
                    / (count(bought) - 1) END AS mean_days_between_orders
                {per_customer},
                sum(n) FILTER (WHERE class <> 1) AS {_COUNTS[0]}, {counts},
-               min(first_ts) AS _first, max(last_ts) AS _last
+               min(first_ts) AS _first, max(last_ts) AS _last, bool_or(zoned) AS _zoned
         FROM o
         GROUP BY customer_id
         {order}
@@ -354,10 +396,17 @@ def lines_view(
     Columns are cast once, so text columns (as read from CSV) work like typed ones. Lines dated
     before ``date_floor`` (placeholder dates such as 1970-01-01) are left out of ``lines``;
     the view ``all_lines`` still has them, for counting. Text that is not a number in an
-    amount column is an error naming the row and the value.
+    amount column is an error naming the row and the value. Timestamps with a UTC offset are
+    converted to UTC.
     """
     _register_lines(con, lines, columns, date_floor)
-    _check_numbers(con, columns)
+    (bad, zoned), *_ = con.execute(
+        "SELECT bool_or(bad), bool_or(zoned) FROM checked_lines"
+    ).fetchall()
+    if bad:
+        _check_numbers(con, columns)
+    if zoned:
+        _register_lines(con, lines, columns, date_floor, zoned=True)
 
 
 def _register_lines(
@@ -365,11 +414,15 @@ def _register_lines(
     lines: pd.DataFrame | TableRef,
     columns: TransactionColumns,
     date_floor: datetime | None = None,
+    zoned: bool = False,
 ) -> None:
     """The views of :func:`lines_view`, without the number check, plus ``checked_lines``.
 
     ``checked_lines`` is ``all_lines`` with a column ``bad``: true on a line whose amount,
-    quantity or price is text that is not a number. Each number is parsed once for both.
+    quantity or price is text that is not a number (each number is parsed once for both),
+    and a column ``zoned``: true on a line whose timestamp text has a UTC offset, which the
+    views read correctly only when registered again with ``zoned`` (see
+    :meth:`TransactionColumns.timestamp_sql`).
     """
     table = lines if isinstance(lines, TableRef) else TableRef.from_frame(lines)
     table.attach(con)
@@ -384,8 +437,11 @@ def _register_lines(
     if missing:
         raise SchemaError(f"transactions: column(s) {missing} not found; have {have}")
     columns.amount_sql()  # raises when neither an amount nor quantity and price are declared
-    _execute(con, f"CREATE TEMP VIEW log AS {table.sql}")
-    cust, order, ts = _q(columns.customer), _q(columns.order), _q(columns.timestamp)
+    _execute(con, f"CREATE OR REPLACE TEMP VIEW log AS {table.sql}")
+    cust, order = _q(columns.customer), _q(columns.order)
+    ts_type = types[columns.timestamp]
+    ts = columns.timestamp_sql(ts_type, zoned)
+    offset = "false" if zoned else columns.offset_sql(ts_type)
     numbers = columns.number_columns()
     values = "".join(
         f", {columns.value_sql(col, types[col])} AS _v{i}, {_q(col)} AS _r{i}"
@@ -404,27 +460,27 @@ def _register_lines(
     _execute(
         con,
         f"""
-        CREATE TEMP VIEW checked_lines AS
+        CREATE OR REPLACE TEMP VIEW checked_lines AS
         SELECT customer_id, order_id, ts, {amount} AS amount {category},
-               {" OR ".join(checks) or "false"} AS bad
+               {" OR ".join(checks) or "false"} AS bad, zoned
         FROM (
             SELECT {cust} AS customer_id, {order}::VARCHAR AS order_id,
-                   CAST({ts} AS TIMESTAMP) AS ts {category_in} {values}
+                   {ts} AS ts, {offset} AS zoned {category_in} {values}
             FROM log
         )
         """,
     )
     _execute(
         con,
-        f"CREATE TEMP VIEW all_lines AS SELECT customer_id, order_id, ts, amount {category} "
-        "FROM checked_lines",
+        "CREATE OR REPLACE TEMP VIEW all_lines AS "
+        f"SELECT customer_id, order_id, ts, amount {category} FROM checked_lines",
     )
     floor = (
         ""
         if date_floor is None
         else f" WHERE ts IS NULL OR ts >= TIMESTAMP '{date_floor:%Y-%m-%d %H:%M:%S}'"
     )
-    con.execute(f"CREATE TEMP VIEW lines AS SELECT * FROM all_lines{floor}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW lines AS SELECT * FROM all_lines{floor}")
 
 
 def _execute(con: duckdb.DuckDBPyConnection, sql: str) -> None:
@@ -474,20 +530,24 @@ def time_range(
     >>> time_range(log, TransactionColumns("order", "ts", "amount"))
     (datetime.datetime(2024, 1, 1, 0, 0), datetime.datetime(2024, 1, 2, 10, 0))
     """
-    with connect() as con:
-        _register_lines(con, lines, columns)
-        try:
-            with _numbers_first(con, columns):
-                # The number check rides along: one pass over the log instead of two.
-                row = con.execute(
-                    "SELECT min(ts), max(ts), coalesce(bool_or(bad), false) FROM checked_lines"
-                ).fetchone()
-            if row is not None and row[2]:
-                _check_numbers(con, columns)
-        except duckdb.Error as exc:
-            raise SchemaError(
-                f"transactions: timestamp column '{columns.timestamp}': {exc}"
-            ) from exc
+    for zoned in (False, True):  # again only when a timestamp has a UTC offset
+        with connect() as con:
+            _register_lines(con, lines, columns, zoned=zoned)
+            try:
+                with _numbers_first(con, columns):
+                    # The number check rides along: one pass over the log instead of two.
+                    row = con.execute(
+                        "SELECT min(ts), max(ts), coalesce(bool_or(bad), false), "
+                        "coalesce(bool_or(zoned), false) FROM checked_lines"
+                    ).fetchone()
+                if row is not None and row[2]:
+                    _check_numbers(con, columns)
+            except duckdb.Error as exc:
+                raise SchemaError(
+                    f"transactions: timestamp column '{columns.timestamp}': {exc}"
+                ) from exc
+        if row is None or not row[3]:
+            break
     return (row[0], row[1]) if row else (None, None)
 
 

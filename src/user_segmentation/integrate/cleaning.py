@@ -130,6 +130,7 @@ def clean_table(
                 con, f"({parsed.sql})", rules, origin, row_number=f"{parsed.row} + 1"
             )
         con.execute("CREATE TEMP VIEW raw_keys AS SELECT raw, sum(n) AS n FROM tally GROUP BY 1")
+        _refuse_nul_ids(con, origin, key)
         key_report, _ = map_keys(
             con, "raw_keys", leading_zeros=leading_zeros, case=case, into="key_map"
         )
@@ -201,6 +202,18 @@ def clean_table(
     )
     customer_ids = pd.Index(kept_ids["key"], dtype="string", name=None)
     return Cleaned(kept, n_read, dropped, n_kept, key_report, examples, customer_ids)
+
+
+def _refuse_nul_ids(con: duckdb.DuckDBPyConnection, origin: str, key: str) -> None:
+    """An id holding a NUL byte is binary data or a misread encoding, never a customer."""
+    hit = con.execute(
+        "SELECT raw FROM raw_keys WHERE contains(raw, chr(0)) ORDER BY raw LIMIT 1"
+    ).fetchall()
+    if hit:
+        raise SourceError(
+            f"{origin}: column '{key}': id {hit[0][0]!r} holds a NUL byte (binary data, or a "
+            "UTF-16 file read with the wrong encoding: set encoding)"
+        )
 
 
 def _literal(text: str) -> str:

@@ -190,6 +190,7 @@ def _read_sources(
                 sep=src.sep,
                 decimal=src.decimal,
                 thousands=src.thousands,
+                currency_symbols=config.features.currency_symbols,
                 name=label,
                 member=src.member,
                 header_row=src.header_row,
@@ -263,6 +264,7 @@ def _feature_spec(config: ProjectConfig, data: Integrated) -> FeatureSpec:
             tx.unit_price,
             tx.category,
             currency_symbols=tuple(f.currency_symbols),
+            timestamp_format=tx.timestamp_format,
         )
         if tx
         else None

@@ -14,6 +14,7 @@ import re
 import warnings
 import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from user_segmentation.sources.files import (
 )
 from user_segmentation.sources.ids import ID_DTYPE
 from user_segmentation.sources.limits import DEFAULT_MAX_UNCOMPRESSED_BYTES
+from user_segmentation.sources.numbers import PLAIN, Spelling, convert_numbers
 
 #: Delimiters tried when ``sep`` is not given, in order of preference on ties.
 CANDIDATE_SEPARATORS = (",", ";", "\t", "|")
@@ -49,6 +51,8 @@ def read_csv(
     sep: str | None = None,
     decimal: str = ".",
     thousands: str | None = None,
+    currency_symbols: Sequence[str] = (),
+    as_text: bool = False,
     max_uncompressed_bytes: int = DEFAULT_MAX_UNCOMPRESSED_BYTES,
 ) -> pd.DataFrame:
     """Read a delimited text file.
@@ -66,8 +70,18 @@ def read_csv(
     sep
         Field delimiter; ``None`` sniffs among ``,`` ``;`` tab and ``|``.
     decimal, thousands
-        Number format of numeric columns (``decimal=","``, ``thousands="."`` for
-        ``1.234,50``).
+        Number format (``decimal=","``, ``thousands="."`` for ``1.234,50``). When either is
+        set, the columns are judged one by one on their text as written by
+        :func:`~user_segmentation.sources.numbers.convert_numbers` (columns of plain integers
+        excepted, which read alike in every format): a column whose every non-blank value is a
+        number in this format becomes numbers (blanks missing); other columns (dates such as
+        ``01.02.2024``, codes, text) stay as written.
+    currency_symbols
+        With ``decimal`` or ``thousands`` set: symbols allowed before or after a number
+        (``3,39 €``, ``€ 1.234,50``).
+    as_text
+        Read every column as text, as written, and convert nothing (for files stacked before
+        their numbers are converted).
     max_uncompressed_bytes
         Largest decompressed size of gzip content, counted while reading.
 
@@ -96,6 +110,9 @@ def read_csv(
     >>> df["id"].tolist(), df["amount"].tolist()
     (['007'], [1234.5])
     """
+    # pandas would apply decimal/thousands to every column and give up on a whole column at
+    # one value it cannot parse: with a number format set, numbers are converted here instead.
+    spelling = Spelling(decimal, thousands)
     codec = normalise_encoding(encoding, label)
     _check_options(sep, decimal, thousands, label)
     try:
@@ -118,30 +135,63 @@ def read_csv(
         "header": 0,
         "names": names,
         "index_col": False,
-        "dtype": {name: ID_DTYPE for name in names if name in id_columns},
+        "dtype": {
+            name: ID_DTYPE if name in id_columns else str
+            for name in names
+            if as_text or name in id_columns
+        },
         "encoding": codec,
         "encoding_errors": "strict",
-        "decimal": decimal,
-        "thousands": thousands,
         "compression": None,
         "quotechar": '"',
         "doublequote": True,
         "skip_blank_lines": True,
     }
-    try:
-        frame = _parse(path, gz, max_uncompressed_bytes, label, options)
-    except UnicodeError as exc:
-        raise decode_error(path, codec, label) from exc
-    except pd.errors.EmptyDataError as exc:
-        raise EmptyInputError(f"{label}: file has no header and no data") from exc
-    except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
-        raise _parse_error(path, codec, delimiter, len(names), label, str(exc)) from exc
-    except _READ_ERRORS as exc:
-        raise SourceError(f"{label}: cannot read the file: {exc}") from exc
-    except _PARSE_ERRORS as exc:
-        raise SourceError(f"{label}: cannot parse as delimited text: {exc}") from exc
+    read = _Reader(path, gz, max_uncompressed_bytes, label, codec, delimiter)
+    frame = read(options)
+    if spelling != PLAIN and not as_text:
+        # Integers read alike in every spelling, and text stays as written; a column pandas
+        # read as floats ('1.234', or blanks) is read again as written, to be judged alike.
+        floats = [
+            name
+            for name in frame.columns
+            if name not in id_columns and pd.api.types.is_float_dtype(frame[name].dtype)
+        ]
+        if floats:
+            written = read({**options, "usecols": floats, "dtype": dict.fromkeys(floats, str)})
+            frame[floats] = written[floats]
     _refuse_nul_values(frame, label)
+    if spelling != PLAIN and not as_text:
+        frame = convert_numbers(frame, spelling, currency_symbols, label=label, skip=id_columns)
     return frame
+
+
+@dataclass(frozen=True)
+class _Reader:
+    """One file parsed by pandas with given options, every failure a message naming the line."""
+
+    path: Path
+    gz: bool
+    max_bytes: int
+    label: str
+    codec: str
+    delimiter: str
+
+    def __call__(self, options: dict[str, Any]) -> pd.DataFrame:
+        try:
+            return _parse(self.path, self.gz, self.max_bytes, self.label, options)
+        except UnicodeError as exc:
+            raise decode_error(self.path, self.codec, self.label) from exc
+        except pd.errors.EmptyDataError as exc:
+            raise EmptyInputError(f"{self.label}: file has no header and no data") from exc
+        except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
+            raise _parse_error(
+                self.path, self.codec, self.delimiter, len(options["names"]), self.label, str(exc)
+            ) from exc
+        except _READ_ERRORS as exc:
+            raise SourceError(f"{self.label}: cannot read the file: {exc}") from exc
+        except _PARSE_ERRORS as exc:
+            raise SourceError(f"{self.label}: cannot parse as delimited text: {exc}") from exc
 
 
 def _parse(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal, get_args
 
@@ -12,9 +13,10 @@ import pandas as pd
 from user_segmentation.errors import SourceError
 from user_segmentation.sources.checks import finalize
 from user_segmentation.sources.files import check_file
-from user_segmentation.sources.globbing import is_pattern, read_matching
+from user_segmentation.sources.globbing import FILE_COLUMN, is_pattern, read_matching
 from user_segmentation.sources.limits import DEFAULT_MAX_UNCOMPRESSED_BYTES, check_max_bytes
 from user_segmentation.sources.nested import parse_flatten
+from user_segmentation.sources.numbers import PLAIN, Spelling, convert_numbers
 from user_segmentation.sources.readers import FileOptions, read_file
 
 logger = logging.getLogger(__name__)
@@ -38,6 +40,7 @@ def read_source(
     sep: str | None = None,
     decimal: str = ".",
     thousands: str | None = None,
+    currency_symbols: Sequence[str] = (),
     name: str | None = None,
     member: str | None = None,
     header_row: int | None = None,
@@ -89,6 +92,17 @@ def read_source(
         CSV delimiter; ``None`` sniffs among ``,`` ``;`` tab and ``|``.
     decimal, thousands
         CSV number format, e.g. ``decimal=","`` and ``thousands="."`` for ``1.234,50``.
+        When either is set, columns are judged one by one on their text as written (after
+        stacking, for a pattern): a column whose every non-blank value is a number in this
+        format (see :mod:`~user_segmentation.sources.numbers`) becomes numbers, its blanks
+        missing; any other column stays text as written (a date ``01.02.2024`` is never a
+        number). A column of mostly numbers with a few other values stays text too, its
+        numbers rewritten plainly (``12,5`` → ``12.5``) so that a later numeric use names
+        only the values that are no number.
+    currency_symbols
+        CSV with ``decimal`` or ``thousands`` set: symbols allowed before or after a number
+        (``3,39 €``, ``€ 1.234,50``, ``£1,234.50``). Ignored otherwise: later steps strip
+        them from the text.
     name
         Label used in messages and logs (defaults to the file name, or the pattern).
     member
@@ -122,7 +136,9 @@ def read_source(
     ------
     SourceError
         The source is missing, unreadable or malformed (the message names file, zip
-        member, sheet, line or byte offset); a glob pattern matches nothing; a zip holds
+        member, sheet, line or byte offset); a column of numbers in the CSV number format
+        also holds a plainly written number it does not read (``12.5`` beside ``1.234,56``:
+        file, column, row and both values named); a glob pattern matches nothing; a zip holds
         several data files and ``member`` is not set, or looks like a compression bomb;
         files of a Parquet folder have incompatible schemas (both named); a JSON record
         holds a nested value not covered by ``flatten``; an option does not apply to
@@ -149,6 +165,10 @@ def read_source(
     >>> df = read_source("csv", d / "orders_*.csv", id_columns=["customer_id"])
     >>> df["customer_id"].tolist(), df["source_file"].tolist()
     (['007', '008'], ['orders_1.csv', 'orders_2.csv'])
+    >>> _ = (d / "eu.csv").write_text("id;amount;day\\n1;3,39 €;01.02.2024\\n2; ;02.02.2024\\n")
+    >>> df = read_source("csv", d / "eu.csv", decimal=",", thousands=".", currency_symbols=["€"])
+    >>> df.to_dict("list")
+    {'id': [1, 2], 'amount': [3.39, nan], 'day': ['01.02.2024', '02.02.2024']}
     >>> _ = (d / "events.jsonl").write_text('{"id": 1, "address": {"city": "Oslo"}}\\n')
     >>> read_source("jsonl", d / "events.jsonl", flatten={"city": "address.city"}).to_dict("list")
     {'id': [1], 'city': ['Oslo']}
@@ -175,6 +195,7 @@ def read_source(
             sep=sep,
             decimal=decimal,
             thousands=thousands,
+            currency_symbols=tuple(_names(currency_symbols)),
             sheet=sheet,
             header_row=header_row,
             flatten=flatten,
@@ -184,12 +205,26 @@ def read_source(
         folder_ok = kind == "parquet"
         if is_pattern(path):
             label = name or str(path)
+            spelling = Spelling(decimal, thousands)
+            # Numbers are converted once the files are stacked: a column is numbers only if
+            # it is in every file.
+            in_text = kind == "csv" and spelling != PLAIN
+            stacked = replace(options, as_text=True) if in_text else options
 
             def read_one(file: Path, file_label: str) -> pd.DataFrame:
                 checked = check_file(file, kind, file_label, folder_ok=folder_ok)
-                return read_file(checked, file_label, options)[0]
+                return read_file(checked, file_label, stacked)[0]
 
             frame = read_matching(str(path), label, read_one, folders=folder_ok)
+            if in_text:
+                frame = convert_numbers(
+                    frame,
+                    spelling,
+                    options.currency_symbols,
+                    label=label,
+                    skip=ids,
+                    part_column=FILE_COLUMN,
+                )
         else:
             file = check_file(path, kind, name, folder_ok=folder_ok)
             frame, label = read_file(file, name or file.name, options)

@@ -21,7 +21,8 @@ class FileOptions:
     """How to read each file of a source: everything :func:`read_file` needs but the path.
 
     The attributes are the :func:`~user_segmentation.sources.read_source` parameters of the
-    same names; ``kind`` is any kind but ``"sql"``.
+    same names; ``kind`` is any kind but ``"sql"``; ``as_text`` reads a CSV file's columns as
+    text, as written (see :func:`~user_segmentation.sources.csv.read_csv`).
 
     Examples
     --------
@@ -35,6 +36,8 @@ class FileOptions:
     sep: str | None = None
     decimal: str = "."
     thousands: str | None = None
+    currency_symbols: tuple[str, ...] = ()
+    as_text: bool = False  # CSV: every column as written, numbers not converted
     sheet: str | int | None = None
     header_row: int | None = None
     flatten: Mapping[str, str] | None = None
@@ -110,6 +113,8 @@ def _read_plain(path: Path, label: str, o: FileOptions) -> tuple[pd.DataFrame, s
             sep=o.sep,
             decimal=o.decimal,
             thousands=o.thousands,
+            currency_symbols=o.currency_symbols,
+            as_text=o.as_text,
             max_uncompressed_bytes=o.max_uncompressed_bytes,
         )
     elif o.kind == "parquet":

@@ -8,6 +8,7 @@ apply, with errors naming the file.
 
 from __future__ import annotations
 
+import csv
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,6 +16,8 @@ from pathlib import Path
 import duckdb
 
 from user_segmentation.errors import EmptyInputError, SchemaError, SourceError
+from user_segmentation.sources.csv import sniff_delimiter
+from user_segmentation.sources.files import normalise_encoding, open_binary
 from user_segmentation.tables import TableRef, connect
 
 logger = logging.getLogger(__name__)
@@ -54,7 +57,7 @@ def file_table(
         if encoding:
             options.append(f"encoding = {_literal(encoding)}")
         try:
-            sql = _pinned_csv(literal, options)
+            sql = _pinned_csv(file, literal, options, sep, encoding, label)
         except duckdb.Error as exc:
             raise SourceError(f"{label}: cannot read the file: {exc}") from exc
     elif kind == "parquet":
@@ -79,7 +82,12 @@ def file_table(
         raise EmptyInputError(f"{label}: file has 0 data rows")
     missing = [c for c in required_columns if c not in columns]
     if missing:
-        raise SchemaError(f"{label}: required column(s) {missing} missing; columns are {columns}")
+        hint = ""
+        if len(columns) == 1 and (split := sniff_delimiter(columns[0] + "\n")) in columns[0]:
+            hint = f"; the header looks {split!r}-separated: set the source's sep: {split!r}"
+        raise SchemaError(
+            f"{label}: required column(s) {missing} missing; columns are {columns}{hint}"
+        )
     logger.info("opened %s out of core: %d columns", label, len(columns))
     return table
 
@@ -88,12 +96,20 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _pinned_csv(literal: str, options: list[str]) -> str:
+def _pinned_csv(
+    file: Path,
+    literal: str,
+    options: list[str],
+    sep: str | None,
+    encoding: str | None,
+    label: str,
+) -> str:
     """A ``read_csv`` query with the dialect and columns DuckDB sniffs, spelt out.
 
     DuckDB sniffs a CSV (a sample from its start) each time a query over it is planned, and a
     log is planned several times; with every option given, it reads the file as the sniffer
-    would have, without sniffing again.
+    would have, without sniffing again. A sniff that skips lines, or finds one column where
+    the header has several, means rows of different lengths: that is an error naming the line.
     """
     with connect() as con:
         row = con.execute(
@@ -102,6 +118,8 @@ def _pinned_csv(literal: str, options: list[str]) -> str:
         ).fetchone()
     assert row is not None  # sniff_csv returns one row or raises
     delim, quote, escape, new_line, comment, skip, columns = row
+    if skip or len(columns) == 1:
+        _check_layout(file, sep, encoding, label, skipped=int(skip))
 
     def text(value: str) -> str:
         return "''" if value == "(empty)" else _literal(value)  # how sniff_csv shows none
@@ -119,3 +137,39 @@ def _pinned_csv(literal: str, options: list[str]) -> str:
     ]
     kept = [o for o in options if not o.startswith("delim")]  # header, all_varchar, encoding
     return f"SELECT * FROM read_csv({literal}, {', '.join(kept + pinned)})"
+
+
+#: How much of a file's start :func:`_check_layout` reads (more than DuckDB's sniff sample).
+_LAYOUT_HEAD_BYTES = 8 << 20
+
+
+def _check_layout(
+    file: Path, sep: str | None, encoding: str | None, label: str, *, skipped: int
+) -> None:
+    """Name the first line whose field count differs from the header's, near the file's start.
+
+    Called when DuckDB's sniffer found no single layout for the sample it reads: it then skips
+    lines or takes the whole line for one column, and the file would be misread.
+    """
+    codec = normalise_encoding(encoding, label)
+    with open_binary(file, label=label) as fh:
+        head = fh.read(_LAYOUT_HEAD_BYTES).decode(codec, errors="replace").removeprefix("\ufeff")
+    delimiter = sep or sniff_delimiter(head)
+    lines = head.splitlines(keepends=True)
+    if len(head) == _LAYOUT_HEAD_BYTES:
+        lines = lines[:-1]  # the last one may be cut
+    records = csv.reader(lines, delimiter=delimiter)
+    header = next(records, [])
+    for record in records:
+        if record and len(record) != len(header):
+            raise SourceError(
+                f"{label}: line {records.line_num} has {len(record)} fields but the header has "
+                f"{len(header)} (delimiter {delimiter!r}): "
+                f"{delimiter.join(record)[:80]!r}"
+            )
+    if skipped:
+        raise SourceError(
+            f"{label}: the first {skipped} line(s) do not have the layout of the lines after "
+            "them (a title block, or rows of different lengths); remove them or export the "
+            "data alone"
+        )
