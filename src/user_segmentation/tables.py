@@ -64,10 +64,6 @@ def workspace() -> Path:
     return _workspace[0]
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _shared() -> duckdb.DuckDBPyConnection:
     """The workspace database of this process, created on first use.
 
@@ -78,7 +74,7 @@ def _shared() -> duckdb.DuckDBPyConnection:
         if not _database or _database[0][0] != os.getpid():
             folder = workspace() / "spill"
             con = duckdb.connect(":memory:")
-            con.execute(f"SET temp_directory = {_literal(str(folder))}")
+            con.execute(f"SET temp_directory = {quote_literal(str(folder))}")
             _set_limit(con, _settings.get("memory_limit") or _default_limit())
             # Registered after the workspace's removal, so it runs first: files are closed then.
             atexit.register(con.close)
@@ -114,7 +110,7 @@ def _default_limit() -> str:
 
 def _set_limit(con: duckdb.DuckDBPyConnection, limit: str) -> None:
     try:
-        con.execute(f"SET memory_limit = {_literal(limit)}")
+        con.execute(f"SET memory_limit = {quote_literal(limit)}")
     except duckdb.Error as exc:
         raise ConfigError(
             f"memory limit {limit!r} (set by {MEMORY_LIMIT_VARIABLE} or set_memory_limit) is "
@@ -168,6 +164,28 @@ def quote_identifier(name: str) -> str:
     "order id" "a""b"
     """
     return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(text: str) -> str:
+    """Quote a text as a DuckDB string literal: single quotes, embedded quotes doubled.
+
+    Examples
+    --------
+    >>> print(quote_literal("it's"))
+    'it''s'
+    """
+    return "'" + text.replace("'", "''") + "'"
+
+
+def quotequote_literal(text: str) -> str:
+    """Quote a text as a DuckDB string literal: single quotes, embedded quotes doubled.
+
+    Examples
+    --------
+    >>> print(quotequote_literal("it's"))
+    'it''s'
+    """
+    return "'" + text.replace("'", "''") + "'"
 
 
 class StoredTable:

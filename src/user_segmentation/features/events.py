@@ -9,7 +9,7 @@ import pandas as pd
 
 from user_segmentation.errors import SchemaError
 from user_segmentation.features.attributes import number_hint
-from user_segmentation.tables import EXACT_AS_DOUBLE, TableRef, connect
+from user_segmentation.tables import EXACT_AS_DOUBLE, TableRef, connect, quote_literal
 from user_segmentation.tables import quote_identifier as _q
 
 
@@ -83,7 +83,7 @@ def _text_sql(column: str, symbols: Sequence[str]) -> str:
     """A column as trimmed text without currency symbols."""
     text = f"trim(CAST({_q(column)} AS VARCHAR), {_BLANKS})"
     for symbol in symbols:
-        text = f"trim(replace({text}, '{symbol.replace(chr(39), chr(39) * 2)}', ''), {_BLANKS})"
+        text = f"trim(replace({text}, {quote_literal(symbol)}, ''), {_BLANKS})"
     return text
 
 

@@ -33,7 +33,7 @@ import pandas as pd
 
 from user_segmentation.errors import SchemaError
 from user_segmentation.features.attributes import number_hint
-from user_segmentation.tables import EXACT_AS_DOUBLE, TableRef, connect
+from user_segmentation.tables import EXACT_AS_DOUBLE, TableRef, connect, quote_literal
 from user_segmentation.tables import quote_identifier as _q
 
 logger = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ class TransactionColumns:
         """
         column = _q(self.timestamp)
         if self.timestamp_format:
-            fmt = "'" + self.timestamp_format.replace("'", "''") + "'"
+            fmt = quote_literal(self.timestamp_format)
             parsed = f"strptime(CAST({column} AS VARCHAR), {fmt})"
             return f"timezone('UTC', {parsed})" if "%z" in self.timestamp_format else parsed
         if column_type.startswith("TIMESTAMP WITH TIME ZONE"):
@@ -110,7 +110,7 @@ class TransactionColumns:
         """What :meth:`number_sql` does, applied to any SQL expression."""
         text = f"trim(CAST({expression} AS VARCHAR))"
         for symbol in self.currency_symbols:
-            text = f"trim(replace({text}, '{symbol.replace(chr(39), chr(39) * 2)}', ''))"
+            text = f"trim(replace({text}, {quote_literal(symbol)}, ''))"
         return text
 
     def always_number(self, column_type: str) -> bool:

@@ -40,6 +40,7 @@ from user_segmentation.tables import (
     TableRef,
     connect,
     quote_identifier,
+    quote_literal,
 )
 
 logger = logging.getLogger(__name__)
@@ -188,7 +189,7 @@ def clean_table(
     raw_keyed = None
     if one_spelling and len(blank) <= _LISTED_BLANKS:
         # The same rows without the join: an id is kept when it is not missing.
-        unlisted = "".join(f" AND {raw} <> {_literal(b)}" for b in blank)
+        unlisted = "".join(f" AND {raw} <> {quote_literal(b)}" for b in blank)
         raw_keyed = RawKeyed(
             f"SELECT {raw} AS {CUSTOMER_ID}{listed} FROM ({parsed.sql}) s "
             f"WHERE s.{parsed.reason} IS NULL AND {raw} IS NOT NULL{unlisted}{not_copies}",
@@ -214,10 +215,6 @@ def _refuse_nul_ids(con: duckdb.DuckDBPyConnection, origin: str, key: str) -> No
             f"{origin}: column '{key}': id {hit[0][0]!r} holds a NUL byte (binary data, or a "
             "UTF-16 file read with the wrong encoding: set encoding)"
         )
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _kept_rows(parsed: _Parsed, rows: str, ids: StoredTable, key: str) -> str:

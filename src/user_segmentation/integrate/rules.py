@@ -16,15 +16,10 @@ from dataclasses import dataclass
 import duckdb
 
 from user_segmentation.errors import SchemaError
-from user_segmentation.tables import EXACT_AS_DOUBLE, quote_identifier
+from user_segmentation.tables import EXACT_AS_DOUBLE, quote_identifier, quote_literal
 
 #: The characters DuckDB's ``trim()`` removes: the Unicode space separators (not tabs).
 TRIMMED = frozenset([0x20, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000])
-
-
-def _literal(text: str) -> str:
-    # Rule values come from the project file; a SQL string literal with quotes doubled.
-    return "'" + text.replace("'", "''") + "'"
 
 
 @dataclass(frozen=True)
@@ -66,7 +61,10 @@ class ExcludeRule:
         ``cast``: see :meth:`number`.
         """
         if self.starts_with is not None:
-            prefix, ends = _literal(self.starts_with), self.starts_with[:1] + self.starts_with[-1:]
+            prefix, ends = (
+                quote_literal(self.starts_with),
+                self.starts_with[:1] + self.starts_with[-1:],
+            )
             if column_type == "VARCHAR" and not any(ord(c) in TRIMMED for c in ends):
                 # A text that starts with the prefix keeps it when trimmed: trim() only removes
                 # spaces, which neither end of the prefix is. Only a text starting with a space
@@ -82,7 +80,7 @@ class ExcludeRule:
         if self.at_most is not None:
             number = self.number(column_type, cast)
             return f"coalesce({number} <= {float(self.at_most)!r}, false)"
-        listed = ", ".join(_literal(v) for v in self.equals)
+        listed = ", ".join(quote_literal(v) for v in self.equals)
         return f"coalesce({self.text()} IN ({listed}), false)"
 
 
@@ -103,7 +101,7 @@ def reason_sql(
     cases = [f"WHEN {missing_key} IS NULL THEN 'missing_customer_id'"] if missing_key else []
     cases += [
         f"WHEN {r.condition(types.get(r.column, ''), casts.get(r.column, ''))} "
-        f"THEN {_literal(r.reason)}"
+        f"THEN {quote_literal(r.reason)}"
         for r in rules
     ]
     return f"CASE {' '.join(cases)} END" if cases else "NULL::VARCHAR"

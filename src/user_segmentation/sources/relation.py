@@ -18,7 +18,7 @@ import duckdb
 from user_segmentation.errors import EmptyInputError, SchemaError, SourceError
 from user_segmentation.sources.csv import sniff_delimiter
 from user_segmentation.sources.files import normalise_encoding, open_binary
-from user_segmentation.tables import TableRef, connect
+from user_segmentation.tables import TableRef, connect, quote_literal
 
 logger = logging.getLogger(__name__)
 
@@ -49,20 +49,20 @@ def file_table(
         raise SourceError(f"{label}: file not found")
     if file.is_file() and file.stat().st_size == 0:
         raise EmptyInputError(f"{label}: file is empty (0 bytes)")
-    literal = _literal(str(file))
+    literal = quote_literal(str(file))
     if kind == "csv":
         options = ["header = true", "all_varchar = true"]
         if sep:
-            options.append(f"delim = {_literal(sep)}")
+            options.append(f"delim = {quote_literal(sep)}")
         if encoding:
-            options.append(f"encoding = {_literal(encoding)}")
+            options.append(f"encoding = {quote_literal(encoding)}")
         try:
             sql = _pinned_csv(file, literal, options, sep, encoding, label)
         except duckdb.Error as exc:
             raise SourceError(f"{label}: cannot read the file: {exc}") from exc
     elif kind == "parquet":
         if file.is_dir():
-            literal = "'" + str(file / "**" / "*.parquet").replace("'", "''") + "'"
+            literal = quote_literal(str(file / "**" / "*.parquet"))
             sql = f"SELECT * FROM read_parquet({literal}, hive_partitioning = true)"
         else:
             sql = f"SELECT * FROM read_parquet({literal})"
@@ -92,10 +92,6 @@ def file_table(
     return table
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _pinned_csv(
     file: Path,
     literal: str,
@@ -122,9 +118,9 @@ def _pinned_csv(
         _check_layout(file, sep, encoding, label, skipped=int(skip))
 
     def text(value: str) -> str:
-        return "''" if value == "(empty)" else _literal(value)  # how sniff_csv shows none
+        return "''" if value == "(empty)" else quote_literal(value)  # how sniff_csv shows none
 
-    names = ", ".join(f"{_literal(c['name'])}: 'VARCHAR'" for c in columns)
+    names = ", ".join(f"{quote_literal(c['name'])}: 'VARCHAR'" for c in columns)
     pinned = [
         "auto_detect = false",
         f"delim = {text(delim)}",
