@@ -222,6 +222,13 @@ class IntegrateConfig(_Strict):
         default_factory=list,
         description="attribute sources, most trusted first, for columns several of them have",
     )
+    min_coverage: float = Field(
+        default=0.01,
+        ge=0.0,
+        le=1.0,
+        description="a source outside the population that has fewer of the base's customers "
+        "than this share is refused (ids that do not match, e.g. padded or prefixed)",
+    )
 
 
 class ReduceConfig(_Strict):

@@ -293,3 +293,34 @@ def test_shared_attribute_columns_follow_source_priority() -> None:
     }
     reversed_out = integrate(sources, ["crm"], priority=["shop", "crm"])
     assert reversed_out.customers["email"].tolist() == ["a@y", "b@y", "c@x"]
+
+
+def test_a_source_whose_ids_do_not_match_the_base_is_refused() -> None:  # BAD_INPUTS #23
+    crm = pd.DataFrame({"id": [f"{i:05d}" for i in range(1, 201)], "age": range(200)})
+    # The CRM pads its ids to five digits, the shop does not: no id matches.
+    shop = pd.DataFrame({"cust": [str(i) for i in range(1, 201)], "visits": range(200)})
+    sources = [
+        SourceTable("crm", crm, "id", "attributes"),
+        SourceTable("shop", shop, "cust", "events"),
+    ]
+    with pytest.raises(DataQualityError, match=r"source 'shop' .* 0\.0% of the 200 customers"):
+        integrate(sources, ["crm"], min_coverage=0.01)
+    # Both are the population: nothing to cover. Without a threshold: reported, not refused.
+    assert integrate(sources, ["crm", "shop"], min_coverage=0.01).quality["population"] == {
+        "sources": ["crm", "shop"],
+        "customers": 400,
+    }
+    assert integrate(sources, ["crm"]).quality["sources"]["shop"]["coverage"] == 0.0
+
+
+def test_coverage_at_the_threshold_is_accepted() -> None:
+    crm = pd.DataFrame({"id": [str(i) for i in range(100)], "age": range(100)})
+    shop = pd.DataFrame({"cust": ["5"], "visits": [3]})
+    sources = [
+        SourceTable("crm", crm, "id", "attributes"),
+        SourceTable("shop", shop, "cust", "events"),
+    ]
+    assert (
+        integrate(sources, ["crm"], min_coverage=0.01).quality["sources"]["shop"]["coverage"]
+        == 0.01
+    )

@@ -181,3 +181,15 @@ def test_pattern_fingerprint_changes_with_files(tmp_path: Path) -> None:
     assert source_fingerprint(pattern) != second
     with pytest.raises(SourceError, match="matches the pattern"):
         source_fingerprint(tmp_path / "x_*.csv")
+
+
+def test_a_copy_of_a_file_is_read_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:  # BAD_INPUTS #18: the same export dropped twice is not counted twice
+    lines = b"id,amount\n007,1.5\n008,2.0\n"
+    _files(tmp_path, {"o_1.csv": lines, "o_1 (copy).csv": lines, "o_2.csv": b"id,amount\n9,3\n"})
+    with caplog.at_level(logging.WARNING):
+        df = read_source("csv", tmp_path / "o_*.csv", id_columns=["id"])
+    assert df["id"].tolist() == ["007", "008", "9"]
+    assert set(df["source_file"]) == {"o_1 (copy).csv", "o_2.csv"}  # the first in sorted order
+    assert "'o_1.csv' skipped, same content as 'o_1 (copy).csv'" in caplog.text

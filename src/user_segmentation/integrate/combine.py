@@ -60,7 +60,11 @@ class Integrated:
 
 
 def integrate(
-    sources: list[SourceTable], population: list[str], priority: Sequence[str] = ()
+    sources: list[SourceTable],
+    population: list[str],
+    priority: Sequence[str] = (),
+    *,
+    min_coverage: float = 0.0,
 ) -> Integrated:
     """Canonicalise keys, deduplicate, and join ``sources`` into one customer table.
 
@@ -74,6 +78,9 @@ def integrate(
         Source names, most trusted first: when attribute sources share a column, each
         customer's value comes from the first of them that has one. Without it, a shared
         column is an error.
+    min_coverage
+        A source outside ``population`` holding fewer than this share of the base's customers
+        is refused: its ids almost surely do not match (padded, prefixed, another system's).
 
     Returns
     -------
@@ -85,7 +92,8 @@ def integrate(
     SchemaError
         When a key column is missing or two attribute sources share a column name.
     DataQualityError
-        When an attribute source has conflicting rows for one customer and no ``latest_by``.
+        When an attribute source has conflicting rows for one customer and no ``latest_by``,
+        or a source's coverage is below ``min_coverage``.
 
     Examples
     --------
@@ -124,6 +132,14 @@ def integrate(
         info["coverage"] = round((len(ids) - len(unmatched)) / max(len(base_ids), 1), 4)
         info["unmatched_customers"] = len(unmatched)
         info["unmatched_examples"] = [str(i) for i in unmatched[:_EXAMPLES]]
+        if src.name not in population and info["coverage"] < min_coverage:
+            raise DataQualityError(
+                f"source '{src.name}' ({src.origin or src.name}) has {info['coverage']:.1%} of "
+                f"the {len(base_ids):,} customers (integrate.min_coverage is "
+                f"{min_coverage:.0%}): its ids do not match the base's — e.g. "
+                f"{info['unmatched_examples'][:3]} against {[str(i) for i in base_ids[:3]]}; "
+                "check leading_zeros, key_case and the key column"
+            )
         if isinstance(frame, pd.DataFrame):  # attributes
             shared = [c for c in frame.columns.drop(CUSTOMER_ID) if c in owner]
             for col in frame.columns.drop(CUSTOMER_ID):

@@ -123,7 +123,12 @@ def gather(config: ProjectConfig, *, progress: Progress | None = None) -> Gather
             tables, digests = _read_sources(config, pool)
         with stage("integrate"):
             population = config.integrate.population or [next(iter(config.sources))]
-            data = integrate(tables, population, config.integrate.priority)
+            data = integrate(
+                tables,
+                population,
+                config.integrate.priority,
+                min_coverage=config.integrate.min_coverage,
+            )
         with stage("features"):
             spec = _feature_spec(config, data)
             features, feature_info = build_feature_table(data, spec)
