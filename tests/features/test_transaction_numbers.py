@@ -118,9 +118,10 @@ def test_a_bad_number_is_reported_before_a_bad_timestamp() -> None:
 def test_a_bad_timestamp_is_named() -> None:
     bad_ts = _log(["1", "1", "2"], ["2024-01-01", "2024-13-45", "2024-01-03"])
     cols = TransactionColumns("order", "ts", "amount")
-    with pytest.raises(SchemaError, match=r"cannot aggregate .*2024-13-45"):
+    named = r"column 'ts', customer 'b', order '2': '2024-13-45' is not an ISO 8601 timestamp"
+    with pytest.raises(SchemaError, match=named):
         transaction_features(bad_ts, cols, AS_OF)
-    with pytest.raises(SchemaError, match=r"timestamp column 'ts'.*2024-13-45"):
+    with pytest.raises(SchemaError, match=named):
         time_range(bad_ts, cols)
 
 

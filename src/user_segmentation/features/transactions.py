@@ -497,7 +497,33 @@ def _numbers_first(con: duckdb.DuckDBPyConnection, columns: TransactionColumns) 
         yield
     except (duckdb.Error, SchemaError):
         _check_numbers(con, columns)
+        _check_timestamps(con, columns)
         raise
+
+
+def _check_timestamps(con: duckdb.DuckDBPyConnection, columns: TransactionColumns) -> None:
+    """A timestamp that does not parse is an error naming its customer, order and value."""
+    fmt = columns.timestamp_format
+    text = f"CAST({_q(columns.timestamp)} AS VARCHAR)"
+    parsed = f"try_strptime(v, {quote_literal(fmt)})" if fmt else "TRY_CAST(v AS TIMESTAMPTZ)"
+    hit = con.execute(
+        f"SELECT c, o, v FROM (SELECT {_q(columns.customer)} AS c, {_q(columns.order)} AS o, "
+        f"{text} AS v FROM log) WHERE trim(v) <> '' AND {parsed} IS NULL LIMIT 1"
+    ).fetchall()
+    if not hit:
+        return
+    customer, order, value = hit[0]
+    expected = (
+        f"a timestamp in the format {fmt!r}"
+        if fmt
+        else "an ISO 8601 timestamp (YYYY-MM-DD[ hh:mm[:ss]][+hh:mm]); give its format in "
+        "features.transactions.timestamp_format, e.g. '%d/%m/%Y %H:%M' (day-first or "
+        "month-first is never guessed)"
+    )
+    raise SchemaError(
+        f"transactions: column '{columns.timestamp}', customer {customer!r}, order {order!r}: "
+        f"{value!r} is not {expected}"
+    )
 
 
 def _check_numbers(con: duckdb.DuckDBPyConnection, columns: TransactionColumns) -> None:
