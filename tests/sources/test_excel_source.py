@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -226,3 +227,36 @@ def test_all_sheets_skips_chart_sheets(tmp_path: Path) -> None:
     book.save(tmp_path / "c.xlsx")
     df = read_source("excel", tmp_path / "c.xlsx", sheet="*")
     assert df.to_dict("list") == {"id": [1], "source_sheet": ["Sheet"]}
+
+
+def _formula_book(path: Path, cached: bool) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Orders"
+    sheet.append(["customer_id", "price", "qty", "total"])
+    sheet.append(["C1", 2.5, 2, "=B2*C2"])
+    sheet.append(["C2", 1.0, 3, "=B3*C3"])
+    book.save(path)
+    if cached:  # as Excel saves it: each formula with its last result
+        with zipfile.ZipFile(path) as z:
+            parts = {name: z.read(name) for name in z.namelist()}
+        xml = parts["xl/worksheets/sheet1.xml"]
+        for value in (b"5", b"3"):
+            xml = xml.replace(b"<v />", b"<v>" + value + b"</v>", 1)
+        parts["xl/worksheets/sheet1.xml"] = xml
+        with zipfile.ZipFile(path, "w") as z:
+            for name, data in parts.items():
+                z.writestr(name, data)
+    return path
+
+
+def test_formulas_without_saved_results_are_refused(tmp_path: Path) -> None:  # BAD_INPUTS #14
+    path = _formula_book(tmp_path / "orders.xlsx", cached=False)
+    with pytest.raises(SourceError, match=r"sheet 'Orders', cell D2: a formula without a saved"):
+        read_source("excel", path, id_columns=["customer_id"])
+
+
+def test_formulas_are_read_as_their_saved_results(tmp_path: Path) -> None:
+    path = _formula_book(tmp_path / "orders.xlsx", cached=True)
+    frame = read_source("excel", path, id_columns=["customer_id"])
+    assert frame["total"].tolist() == [5, 3]

@@ -9,6 +9,7 @@ and stacks them with a ``source_sheet`` column.
 from __future__ import annotations
 
 import logging
+import re
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,6 +30,13 @@ logger = logging.getLogger(__name__)
 ALL_SHEETS = "*"
 #: The column :func:`read_excel` adds when it reads every sheet.
 SHEET_COLUMN = "source_sheet"
+
+#: A cell holding a formula but no saved result (``<c r="C2"><f>A2+B2</f><v /></c>``), as
+#: written by programs that do not compute formulas: its value is unknown, not blank.
+_UNCOMPUTED = re.compile(
+    rb'<c\b[^>]*?\br="([A-Z]+[0-9]+)"[^>]*>\s*<f\b[^>]*(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>'
+)
+_SCAN_BYTES = 4 << 20
 
 
 def read_excel(
@@ -142,9 +150,12 @@ def _read_sheets(
                     titles = [_pick_sheet(list(book.sheetnames), sheet, label)]
                     if not _is_table(book[titles[0]], label, titles[0]):
                         raise SourceError(f"{label}: sheet {titles[0]!r} is a chart, not a table")
-                return [(t, [list(r) for r in book[t].iter_rows(values_only=True)]) for t in titles]
+                rows = [(t, [list(r) for r in book[t].iter_rows(values_only=True)]) for t in titles]
+                parts = {t: book[t]._worksheet_path for t in titles}
             finally:
                 book.close()
+            _refuse_uncomputed_formulas(fh, parts, label)
+            return rows
     except SourceError:
         raise
     except (InvalidFileException, zipfile.BadZipFile) as exc:
@@ -155,6 +166,28 @@ def _read_sheets(
         raise SourceError(
             f"{label}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})"
         ) from exc
+
+
+def _refuse_uncomputed_formulas(fh: IO[bytes], parts: dict[str, str], label: str) -> None:
+    """Refuse a sheet with formulas that have no saved result (they would read as blanks).
+
+    The sheets' XML is scanned in chunks; only chunks holding a formula are searched.
+    """
+    fh.seek(0)
+    with zipfile.ZipFile(fh) as archive:
+        for title, part in parts.items():
+            with archive.open(part) as xml:
+                tail = b""
+                while chunk := xml.read(_SCAN_BYTES):
+                    text, tail = tail + chunk, chunk[-8192:]  # a cell cut between two chunks
+                    hit = _UNCOMPUTED.search(text) if b"<f" in text else None
+                    if hit:
+                        raise SourceError(
+                            f"{label}, sheet {title!r}, cell {hit.group(1).decode()}: a formula "
+                            "without a saved result (the file was written by a program that "
+                            "does not compute formulas): open and save it in Excel or "
+                            "LibreOffice, or export the values"
+                        )
 
 
 def _check_parts(fh: IO[bytes], max_bytes: int, label: str) -> None:
