@@ -13,6 +13,7 @@ import math
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
@@ -204,12 +205,28 @@ class FeaturesConfig(_Strict):
         default=date(1970, 1, 2),
         description="earlier dates are placeholders (1970-01-01, Excel's 1900): treated as missing",
     )
+    timezone: str = Field(
+        default="UTC",
+        description="IANA time zone of timestamps and dates written without an offset, e.g. "
+        "'Europe/Berlin'; everything is converted to UTC",
+    )
     skew_threshold: float | None = 1.0
     skew_transform: Literal["yeo-johnson", "log"] = Field(
         default="yeo-johnson",
         description="how columns skewed beyond skew_threshold are transformed before scaling",
     )
     impute: Literal["median", "error"] = "median"
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {v!r}; use an IANA name such as 'Europe/Berlin'"
+            ) from None
+        return v
 
 
 class IntegrateConfig(_Strict):

@@ -11,6 +11,7 @@ from datetime import datetime
 import pandas as pd
 import pytest
 
+from user_segmentation.config import FeaturesConfig
 from user_segmentation.errors import SchemaError
 from user_segmentation.features.lifetimes import lifetimes_summary
 from user_segmentation.features.table import FeatureSpec, build_feature_table
@@ -101,3 +102,31 @@ def test_attribute_dates_after_as_of_become_missing_and_are_counted() -> None:
     assert table["days_since_signup"].iloc[1] == 30.0
     assert info["dates_after_as_of_set_missing"] == {"signup": 1}
     assert info["dates_before_floor_set_missing"] == {"signup": 1}
+
+
+def test_values_without_an_offset_are_local_times_of_the_declared_zone() -> None:
+    # Berlin is at +01:00 in January: 22:00 there is 21:00 UTC; values with an offset keep it.
+    log = _log(["2024-01-30 22:00", "2024-01-10 10:00", "2024-01-30T20:00:00Z"])
+    columns = TransactionColumns("order", "ts", "amount", timezone="Europe/Berlin")
+    s = summarize_transactions(log, columns, AS_OF)
+    assert (s.first, s.last) == (datetime(2024, 1, 10, 9), datetime(2024, 1, 30, 21))
+    formatted = TransactionColumns(
+        "order", "ts", "amount", timestamp_format="%d/%m/%Y %H:%M", timezone="Europe/Berlin"
+    )
+    summer = summarize_transactions(_log(["30/06/2023 22:00"]), formatted, AS_OF)
+    assert summer.last == datetime(2023, 6, 30, 20)  # +02:00 in summer
+
+
+def test_attribute_dates_without_an_offset_are_local_times_of_the_declared_zone() -> None:
+    customers = pd.DataFrame(
+        {"customer_id": ["a", "b"], "seen": ["2024-01-30 23:30", "2024-01-30T23:30:00+00:00"]}
+    )
+    spec = FeatureSpec(as_of=AS_OF, dates={"seen": None}, timezone="Europe/Berlin")
+    table, _ = build_feature_table(Integrated(customers=customers), spec)
+    # a: 22:30 UTC, 1.5 hours before as_of; b: its offset says UTC, half an hour before.
+    assert table["days_since_seen"].tolist() == pytest.approx([1.5 / 24, 0.5 / 24])
+
+
+def test_an_unknown_time_zone_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown time zone 'Mars/Olympus'"):
+        FeaturesConfig(timezone="Mars/Olympus")

@@ -33,6 +33,7 @@ def attribute_features(
     booleans: Sequence[str] = (),
     currency_symbols: Sequence[str] = (),
     as_of: datetime,
+    timezone: str = "UTC",
 ) -> pd.DataFrame:
     """Select and type the attribute columns used as features.
 
@@ -77,7 +78,7 @@ def attribute_features(
         out[col] = text.mask(text == "")
     end = pd.Timestamp(as_of)
     for col, fmt in dates.items():
-        parsed = _to_datetime(customers[col], col, fmt)
+        parsed = _to_datetime(customers[col], col, fmt, timezone)
         out[f"days_since_{col}"] = ((end - parsed).dt.total_seconds() / 86400.0).round(9)
     return out
 
@@ -261,16 +262,20 @@ def _to_number(
     return num.astype("float64")
 
 
-def _to_datetime(values: pd.Series, col: str, fmt: str | None) -> pd.Series:
+def _to_datetime(values: pd.Series, col: str, fmt: str | None, timezone: str) -> pd.Series:
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         return values.dt.tz_convert("UTC").dt.tz_localize(None)
     if pd.api.types.is_datetime64_any_dtype(values):
-        return values
+        return _local_to_utc(values, timezone)
     text = values.astype("string").str.strip()
     text = text.mask(text == "")
-    # Everything in UTC: offsets may differ within a column (daylight saving), and naive
-    # values are read as UTC.
+    # Everything in UTC: offsets may differ within a column (daylight saving), and values
+    # without an offset are local times of ``timezone``.
     parsed = pd.to_datetime(text, format=fmt or "ISO8601", errors="coerce", utc=True)
+    if timezone != "UTC":
+        naive = text.notna() & ~text.str.contains(_OFFSET, regex=True).fillna(False)
+        local = pd.to_datetime(text[naive], format=fmt or "ISO8601", errors="coerce")
+        parsed[naive] = _local_to_utc(local, timezone).dt.tz_localize("UTC")
     bad = parsed.isna() & text.notna()
     if bad.any():
         examples = text[bad].unique()[:3].tolist()
@@ -280,3 +285,20 @@ def _to_datetime(values: pd.Series, col: str, fmt: str | None) -> pd.Series:
             "source's dates mapping"
         )
     return parsed.dt.tz_localize(None)
+
+
+#: The end of a date-time written with a UTC offset: ``Z``, ``+02:00``, ``-0500``.
+_OFFSET = r"(?:[zZ]|[+-]\d\d:?\d\d)$"
+
+
+def _local_to_utc(values: pd.Series, timezone: str) -> pd.Series:
+    """Naive local times of ``timezone`` as naive UTC (an hour repeated by a change to winter
+    time is read as winter time; one skipped by the change to summer time moves forward)."""
+    if timezone == "UTC":
+        return values
+    ambiguous = np.zeros(len(values), dtype=bool)
+    return (
+        values.dt.tz_localize(timezone, ambiguous=ambiguous, nonexistent="shift_forward")
+        .dt.tz_convert("UTC")
+        .dt.tz_localize(None)
+    )

@@ -51,6 +51,7 @@ class FeatureSpec:
     booleans: tuple[str, ...] = ()
     currency_symbols: tuple[str, ...] = ()
     date_floor: datetime | None = None  # earlier dates are placeholders: treated as missing
+    timezone: str = "UTC"  # IANA zone of dates written without an offset
     ranges: dict[str, Bounds] = field(default_factory=dict)  # valid ranges of numeric attributes
     out_of_range: Literal["missing", "error"] = "missing"
 
@@ -83,6 +84,7 @@ def build_feature_table(data: Integrated, spec: FeatureSpec) -> tuple[pd.DataFra
         booleans=spec.booleans,
         currency_symbols=spec.currency_symbols,
         as_of=spec.as_of,
+        timezone=spec.timezone,
     )
     info: dict[str, Any] = {}
     if spec.ranges:

@@ -66,6 +66,7 @@ class TransactionColumns:
     customer: str = "customer_id"
     currency_symbols: tuple[str, ...] = ()  # stripped from amounts and prices ("£3.39")
     timestamp_format: str | None = None  # strptime format, e.g. "%d/%m/%Y %H:%M"; None: ISO 8601
+    timezone: str = "UTC"  # IANA zone of timestamps written without an offset
 
     def timestamp_sql(self, column_type: str, zoned: bool = False) -> str:
         """The timestamp column as a naive UTC TIMESTAMP.
@@ -74,18 +75,28 @@ class TransactionColumns:
         month-first is never guessed). Values with a UTC offset (``+02:00``, ``Z``) are
         converted to UTC and naive ones taken as UTC; DuckDB's plain cast would drop the
         offset, so text is read through the slower time-zone-aware cast only when ``zoned``
-        (see :meth:`offset_sql`).
+        (see :meth:`offset_sql`). With a :attr:`timezone` other than UTC, values without an
+        offset are local times there.
         """
         column = _q(self.timestamp)
+        local = self.timezone != "UTC"
+
+        def naive(expr: str) -> str:
+            zone = quote_literal(self.timezone)
+            return f"timezone('UTC', timezone({zone}, {expr}))" if local else expr
+
         if self.timestamp_format:
             fmt = quote_literal(self.timestamp_format)
             parsed = f"strptime(CAST({column} AS VARCHAR), {fmt})"
-            return f"timezone('UTC', {parsed})" if "%z" in self.timestamp_format else parsed
+            return f"timezone('UTC', {parsed})" if "%z" in self.timestamp_format else naive(parsed)
         if column_type.startswith("TIMESTAMP WITH TIME ZONE"):
             return f"timezone('UTC', {column})"
+        plain = naive(f"CAST({column} AS TIMESTAMP)")
         if column_type == "VARCHAR" and zoned:
-            return f"timezone('UTC', CAST({column} AS TIMESTAMPTZ))"
-        return f"CAST({column} AS TIMESTAMP)"
+            aware = f"timezone('UTC', CAST({column} AS TIMESTAMPTZ))"
+            # The session's zone is UTC: naive text cast to TIMESTAMPTZ is read as UTC.
+            return f"CASE WHEN {self.offset_sql(column_type)} THEN {aware} ELSE {plain} END"
+        return plain
 
     def offset_sql(self, column_type: str) -> str:
         """SQL condition: the line's ISO timestamp text carries a UTC offset or ``Z``.

@@ -270,6 +270,7 @@ def _feature_spec(config: ProjectConfig, data: Integrated) -> FeatureSpec:
             tx.category,
             currency_symbols=tuple(f.currency_symbols),
             timestamp_format=tx.timestamp_format,
+            timezone=f.timezone,
         )
         if tx
         else None
@@ -302,6 +303,7 @@ def _feature_spec(config: ProjectConfig, data: Integrated) -> FeatureSpec:
         numeric=tuple(f.attributes.numeric),
         categorical=tuple(f.attributes.categorical),
         dates=dict(f.attributes.dates),
+        timezone=f.timezone,
         booleans=tuple(f.attributes.booleans),
         currency_symbols=tuple(f.currency_symbols),
         date_floor=floor,
