@@ -129,3 +129,12 @@ def test_time_range_reads_text_and_blank_amounts() -> None:
     log = _log([" 1 ", "", None], ["2024-01-02 10:00", "2024-01-01", None])
     first, last = time_range(log, TransactionColumns("order", "ts", "amount"))
     assert (first, last) == (datetime(2024, 1, 1), datetime(2024, 1, 2, 10))
+
+
+@pytest.mark.parametrize("huge", [1e308, "1e308", "-inf", float("inf")])
+def test_a_huge_amount_names_its_column_customer_and_order(huge: object) -> None:  # #28
+    log = _log([1.5, huge, 2.0], ["2024-01-01", "2024-01-02", "2024-01-03"])
+    with pytest.raises(
+        SchemaError, match=r"column 'amount', customer 'b', order '2': .* beyond ±1e\+15"
+    ):
+        transaction_features(log, TransactionColumns("order", "ts", "amount"), AS_OF)

@@ -32,11 +32,10 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from user_segmentation.errors import DataQualityError, SchemaError
+from user_segmentation.features import MAX_ABS_VALUE
 
 logger = logging.getLogger(__name__)
 
-#: Values beyond this magnitude are treated as corrupt (a ``1e308`` silently breaks k-means).
-MAX_ABS_VALUE = 1e15
 MISSING_LEVEL = "(missing)"
 
 

@@ -32,6 +32,7 @@ import duckdb
 import pandas as pd
 
 from user_segmentation.errors import SchemaError
+from user_segmentation.features import MAX_ABS_VALUE
 from user_segmentation.features.attributes import number_hint
 from user_segmentation.tables import EXACT_AS_DOUBLE, TableRef, connect, quote_literal
 from user_segmentation.tables import quote_identifier as _q
@@ -461,10 +462,13 @@ def _register_lines(
     amount = "_v0" if columns.amount else "_v0 * _v1"
     # A typed integer or DOUBLE column is a number on every line: nothing to check there.
     # CASE, not AND: DuckDB evaluates both sides of an AND on every line, trimming included.
+    # Huge values (1e308) are corrupt: flagged with the text that is no number, reported after.
     checks = [
-        f"(CASE WHEN _v{i} IS NULL THEN {columns.text_sql(f'_r{i}')} <> '' ELSE false END)"
-        for i, col in enumerate(numbers)
+        f"(CASE WHEN _v{i} IS NULL THEN {columns.text_sql(f'_r{i}')} <> '' "
+        f"ELSE NOT abs(_v{i}) <= {MAX_ABS_VALUE:g} END)"
         if not columns.always_number(types[col])
+        else f"coalesce(NOT abs(_v{i}) <= {MAX_ABS_VALUE:g}, false)"
+        for i, col in enumerate(numbers)
     ]
     category = ", category" if columns.category else ""
     category_in = f", {_q(columns.category)}::VARCHAR AS category" if columns.category else ""
@@ -552,6 +556,17 @@ def _check_numbers(con: duckdb.DuckDBPyConnection, columns: TransactionColumns) 
             raise SchemaError(
                 f"transactions: column '{col}', data row {hit[0]}: {hit[1]!r} is not a number"
                 + number_hint(str(hit[1]))
+            )
+    for col in columns.number_columns():
+        huge = con.execute(
+            f"SELECT {_q(columns.customer)}, {_q(columns.order)}, {_q(col)} FROM log "
+            f"WHERE NOT abs({columns.value_sql(col)}) <= {MAX_ABS_VALUE:g} LIMIT 1"
+        ).fetchall()
+        if huge:
+            customer, order, value = huge[0]
+            raise SchemaError(
+                f"transactions: column '{col}', customer {customer!r}, order {order!r}: "
+                f"{value!r} is infinite or beyond ±{MAX_ABS_VALUE:g}, not a real amount"
             )
 
 
