@@ -586,19 +586,19 @@ def time_range(
         with connect() as con:
             _register_lines(con, lines, columns, zoned=zoned)
             try:
+                # Only the timestamps are read (DuckDB prunes the view's other columns); text
+                # that is not a number is reported by the features pass, or here first when a
+                # timestamp fails too.
                 with _numbers_first(con, columns):
-                    # The number check rides along: one pass over the log instead of two.
                     row = con.execute(
-                        "SELECT min(ts), max(ts), coalesce(bool_or(bad), false), "
-                        "coalesce(bool_or(zoned), false) FROM checked_lines"
+                        "SELECT min(ts), max(ts), coalesce(bool_or(zoned), false) "
+                        "FROM checked_lines"
                     ).fetchone()
-                if row is not None and row[2]:
-                    _check_numbers(con, columns)
             except duckdb.Error as exc:
                 raise SchemaError(
                     f"transactions: timestamp column '{columns.timestamp}': {exc}"
                 ) from exc
-        if row is None or not row[3]:
+        if row is None or not row[2]:
             break
     return (row[0], row[1]) if row else (None, None)
 
