@@ -48,10 +48,12 @@ def test_offsets_are_converted_to_utc_and_naive_values_taken_as_utc() -> None:
 
 
 def test_negative_offsets_and_fractions_of_a_second() -> None:
-    log = _log(["2024-01-30 15:00:00.250-05:00", "2024-01-30 20:00:00.5"])
+    log = _log(["2024-01-30 15:00:00.250-05:00", "2024-01-30 20:00:00.5", "2024-01-30T21:00+01:00"])
     s = summarize_transactions(log, COLUMNS, AS_OF)
-    # 15:00 at -05:00 is 20:00 UTC, after the other order of customer a.
+    # 15:00 at -05:00 is 20:00 UTC, before the other order of customer a; b's 21:00 at +01:00
+    # (no seconds) is 20:00 UTC.
     assert s.last == datetime(2024, 1, 30, 20, 0, 0, 500000)
+    assert s.features["recency_days"].iloc[1] == pytest.approx(4 / 24)
     assert s.features["recency_days"].iloc[0] == pytest.approx(4 / 24)  # in whole seconds
 
 
@@ -125,6 +127,11 @@ def test_attribute_dates_without_an_offset_are_local_times_of_the_declared_zone(
     table, _ = build_feature_table(Integrated(customers=customers), spec)
     # a: 22:30 UTC, 1.5 hours before as_of; b: its offset says UTC, half an hour before.
     assert table["days_since_seen"].tolist() == pytest.approx([1.5 / 24, 0.5 / 24])
+    # A declared format without %z: every value is local, even one ending like an offset.
+    dashed = pd.DataFrame({"customer_id": ["a"], "seen": ["30-01-2024 23:00"]})
+    spec = FeatureSpec(as_of=AS_OF, dates={"seen": "%d-%m-%Y %H:%M"}, timezone="Europe/Berlin")
+    table, _ = build_feature_table(Integrated(customers=dashed), spec)
+    assert table["days_since_seen"].tolist() == pytest.approx([2 / 24])
 
 
 def test_an_unknown_time_zone_is_refused() -> None:

@@ -273,7 +273,11 @@ def _to_datetime(values: pd.Series, col: str, fmt: str | None, timezone: str) ->
     # without an offset are local times of ``timezone``.
     parsed = pd.to_datetime(text, format=fmt or "ISO8601", errors="coerce", utc=True)
     if timezone != "UTC":
-        naive = text.notna() & ~text.str.contains(_OFFSET, regex=True).fillna(False)
+        naive = text.notna()
+        if fmt is None:  # ISO 8601: an offset may follow; a declared format has one only with %z
+            naive &= ~text.str.contains(_OFFSET, regex=True).fillna(False)
+        elif "%z" in fmt:
+            naive &= False
         local = pd.to_datetime(text[naive], format=fmt or "ISO8601", errors="coerce")
         parsed[naive] = _local_to_utc(local, timezone).dt.tz_localize("UTC")
     bad = parsed.isna() & text.notna()

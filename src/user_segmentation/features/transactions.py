@@ -102,16 +102,16 @@ class TransactionColumns:
     def offset_sql(self, column_type: str) -> str:
         """SQL condition: the line's ISO timestamp text carries a UTC offset or ``Z``.
 
-        Past the 19 characters of ``YYYY-MM-DD hh:mm:ss`` only fractions of a second or an
-        offset follow, so a ``+``, ``-`` or ``Z`` there is an offset; cheap enough for every
+        Past the 16 characters of ``YYYY-MM-DD hh:mm`` only seconds, fractions of a second or
+        an offset follow, so a ``+``, ``-`` or ``Z`` there is an offset; cheap enough for every
         line.
         """
         if column_type != "VARCHAR" or self.timestamp_format:
             return "false"
         text = _q(self.timestamp)
         return (
-            f"(length({text}) > 19 AND (contains({text}[20:], '+') OR "
-            f"contains({text}[20:], '-') OR contains(upper({text}[20:]), 'Z')))"
+            f"(length({text}) > 16 AND (contains({text}[17:], '+') OR "
+            f"contains({text}[17:], '-') OR contains(upper({text}[17:]), 'Z')))"
         )
 
     def number_sql(self, column: str) -> str:
