@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from user_segmentation.dashboard import data
@@ -40,34 +41,32 @@ def render() -> None:
             )
             + "."
         )
-    missing = missing_share_table(quality)
-    if len(missing):
-        st.subheader("Missing values")
-        st.dataframe(
-            missing,
-            hide_index=True,
-            column_config={"missing_share": st.column_config.NumberColumn(format="percent")},
-        )
-    out_of_range = out_of_range_table(quality)
-    if len(out_of_range):
-        st.subheader("Out-of-range values")
-        st.caption(
-            "Values outside the range declared for their column (features.attributes.ranges); "
-            "policy 'missing': they were treated as missing values."
-        )
-        st.dataframe(
-            out_of_range,
-            hide_index=True,
-            column_config={"share": st.column_config.NumberColumn(format="percent")},
-        )
-    pre = preprocessing_table(quality)
-    if len(pre):
-        st.subheader("Preprocessing")
-        st.dataframe(pre, hide_index=True)
+    _section("Missing values", missing_share_table(quality), percent="missing_share")
+    _section(
+        "Out-of-range values",
+        out_of_range_table(quality),
+        percent="share",
+        caption="Values outside the range declared for their column "
+        "(features.attributes.ranges); policy 'missing': they were treated as missing values.",
+    )
+    _section("Preprocessing", preprocessing_table(quality))
     for warning in quality.get("warnings") or []:
         st.warning(str(warning))
     with st.expander("The whole report"):
         st.json(quality, expanded=False)
+
+
+def _section(
+    title: str, table: pd.DataFrame, *, percent: str | None = None, caption: str | None = None
+) -> None:
+    """A titled table, left out when empty; ``percent`` names a share column shown as %."""
+    if not len(table):
+        return
+    st.subheader(title)
+    if caption:
+        st.caption(caption)
+    config = {percent: st.column_config.NumberColumn(format="percent")} if percent else None
+    st.dataframe(table, hide_index=True, column_config=config)
 
 
 if __name__ == "__main__":
