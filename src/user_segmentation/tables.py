@@ -177,17 +177,6 @@ def quote_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def quotequote_literal(text: str) -> str:
-    """Quote a text as a DuckDB string literal: single quotes, embedded quotes doubled.
-
-    Examples
-    --------
-    >>> print(quotequote_literal("it's"))
-    'it''s'
-    """
-    return "'" + text.replace("'", "''") + "'"
-
-
 class StoredTable:
     """A table of the workspace database, dropped once no :class:`TableRef` refers to it.
 
@@ -257,6 +246,9 @@ class RawKeyed:
 
     sql: str
     mapping: str
+    #: Text columns whose values are also held as DOUBLE (``TRY_CAST``, computed once when
+    #: the source was parsed), by the name of the column of ``sql`` holding them.
+    numbers: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

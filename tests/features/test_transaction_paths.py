@@ -88,6 +88,28 @@ def test_lines_keyed_by_raw_ids_give_what_canonical_ids_give(returns: str) -> No
     assert not by_raw[0]["customer_id"].str.endswith(".0").any()
 
 
+def test_numbers_cast_while_parsing_give_what_casting_the_text_gives() -> None:
+    """A text column a numeric rule reads is cast once, while parsing, and the features read
+    that cast: the same features as casting the text again (prices with a symbol, which a
+    rule would refuse, are read from the text)."""
+    log = _log(3000, seed=3)
+    log.loc[log.index % 7 == 0, "price"] = "£" + log["price"]  # the cast fails: text path
+    log.loc[log.index % 11 == 0, "qty"] = " " + log["qty"] + " "
+    rules = (*RULES, ExcludeRule("qty", "no quantity", at_most=0))
+    columns = TransactionColumns(
+        "invoice", "ts", quantity="qty", unit_price="price", currency_symbols=("£",)
+    )
+    keyed = clean_table(TableRef.from_frame(log), "cust", rules=rules).table
+    assert keyed.raw_keyed is not None and set(keyed.raw_keyed.numbers) == {"qty"}
+    joined = TableRef(keyed.sql, keyed.frames, keyed.origin)  # no stored casts
+    options = TransactionOptions(windows=(90,), date_floor=FLOOR)
+    by_cast = summarize_transactions(keyed, columns, AS_OF, options)
+    by_text = summarize_transactions(joined, columns, AS_OF, options)
+    pd.testing.assert_frame_equal(by_cast.features, by_text.features)
+    assert by_cast.counts == by_text.counts
+    assert (by_cast.features["monetary"] > 0).all()  # "£" prices were read, not dropped
+
+
 def test_the_date_range_comes_with_the_features() -> None:
     log = _log(2000, seed=2)
     cleaned = clean_table(TableRef.from_frame(log), "cust", rules=RULES)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -102,16 +102,15 @@ class TransactionColumns:
     def offset_sql(self, column_type: str) -> str:
         """SQL condition: the line's ISO timestamp text carries a UTC offset or ``Z``.
 
-        In ISO 8601 a ``+`` or a final ``Z`` is always an offset, and so is a ``-`` after the
-        date's two. LIKE patterns, unlike substrings, copy nothing: cheap enough for every line.
+        In ISO 8601 a ``+`` or a final ``Z`` is always an offset, and so is a third ``-``
+        (after the date's two). LIKE patterns, unlike substrings, copy nothing: cheap enough
+        for every line. A false alarm would only cost the time-zone-aware cast, which reads a
+        value without an offset as UTC too.
         """
         if column_type != "VARCHAR" or self.timestamp_format:
             return "false"
         text = _q(self.timestamp)
-        return (
-            f"({text} LIKE '%+%' OR {text} LIKE '%Z' OR {text} LIKE '%z' "
-            f"OR {text} LIKE '____-__-__%-%')"
-        )
+        return f"({text} LIKE '%+%' OR {text} ILIKE '%z' OR {text} LIKE '%-%-%-%')"
 
     def number_sql(self, column: str) -> str:
         """A numeric column as text, trimmed and without currency symbols."""
@@ -131,20 +130,22 @@ class TransactionColumns:
     def _symbols_not_in_numbers(self) -> bool:
         return all(set(symbol) - NUMBER_CHARS for symbol in self.currency_symbols)
 
-    def value_sql(self, column: str, column_type: str = "") -> str:
+    def value_sql(self, column: str, column_type: str = "", cast: str | None = None) -> str:
         """A numeric column as DOUBLE: always ``TRY_CAST(number_sql(column) AS DOUBLE)``.
 
         Trimming and replacing text on every line of a large log costs more than the cast, so
         the value is computed directly wherever that provably gives the same number: integer
         and DOUBLE columns cast exactly (their text form round-trips), and a text that casts
         as written holds only number characters, which trimming and removing symbols that
-        each contain some other character cannot change.
+        each contain some other character cannot change. ``cast`` names a column already
+        holding ``TRY_CAST(column AS DOUBLE)`` of a text column, computed once before.
         """
         exact = f"TRY_CAST({self.number_sql(column)} AS DOUBLE)"
         if self.always_number(column_type):
             return f"CAST({_q(column)} AS DOUBLE)"
         if column_type == "VARCHAR" and self._symbols_not_in_numbers():
-            return f"coalesce(TRY_CAST({_q(column)} AS DOUBLE), {exact})"
+            direct = _q(cast) if cast else f"TRY_CAST({_q(column)} AS DOUBLE)"
+            return f"coalesce({direct}, {exact})"
         return exact
 
     def amount_sql(self) -> str:
@@ -243,25 +244,23 @@ def summarize_transactions(
     keyed = lines.raw_keyed if isinstance(lines, TableRef) else None
     if keyed is not None and isinstance(lines, TableRef):
         lines = TableRef(keyed.sql, lines.frames, lines.origin)
-    mapping = keyed.mapping if keyed else None
+    mapping, casts = (keyed.mapping, keyed.numbers) if keyed else (None, {})
     for zoned in (False, True):  # again only when a timestamp has a UTC offset
         con = connect()
         try:
-            _register_lines(con, lines, columns, opts.date_floor, zoned)
+            _register_lines(con, lines, columns, opts.date_floor, zoned, casts)
             with _numbers_first(con, columns):
-                features = _aggregate(con, columns, as_of, opts, mapping)
-            if features["_n_bad"].sum() > 0:
+                features, totals = _aggregate(con, columns, as_of, opts, mapping)
+            if totals.lines[_BAD]:
                 _check_numbers(con, columns)  # raises, naming the first row that is not a number
         except duckdb.Error as exc:
             raise SchemaError(f"transactions: cannot aggregate ({exc})") from exc
         finally:
             con.close()
-        if not features.pop("_zoned").fillna(False).any():
+        if not totals.zoned:
             break
         logger.info("timestamps with a UTC offset: read again, converted to UTC")
 
-    first, last = _moment(features.pop("_first").min()), _moment(features.pop("_last").max())
-    totals = {name: int(features.pop(name).fillna(0).sum()) for name in _COUNTS}
     features = features[features["frequency"] > 0].reset_index(drop=True)
     # Sums of floats depend on summation order; rounding keeps results identical across runs.
     counts_cols = [c for c in features.columns if c.startswith("frequency")]
@@ -269,19 +268,20 @@ def summarize_transactions(
     features[floats] = features[floats].astype("float64").round(9)
     features[counts_cols] = features[counts_cols].astype("int64")
     features["customer_id"] = features["customer_id"].astype("string")
-    n, too_old = totals["_n_lines"], totals["_n_too_old"]
+    too_old = totals.lines[_TOO_OLD]
     counts = {
-        "lines": n + too_old,
-        "future_lines_excluded": totals["_n_future"],
-        "undated_lines_excluded": totals["_n_undated"],
-        "zero_amount_lines_excluded": totals["_n_zero"],
+        "lines": sum(totals.lines),
+        "future_lines_excluded": totals.lines[_FUTURE],
+        "undated_lines_excluded": totals.lines[_UNDATED],
+        "zero_amount_lines_excluded": totals.lines[_ZERO],
     }
     if opts.returns == "exclude":
-        counts["return_lines_excluded"] = totals["_n_negative"]
+        counts["return_lines_excluded"] = totals.lines[_NEGATIVE]
     if opts.date_floor is not None:
         counts["lines_before_date_floor_excluded"] = too_old
-    logger.info("transaction features for %d customers from %d lines", len(features), n)
-    return TransactionSummary(features, counts, first, last)
+    used = sum(totals.lines) - too_old
+    logger.info("transaction features for %d customers from %d lines", len(features), used)
+    return TransactionSummary(features, counts, totals.first, totals.last)
 
 
 def _moment(value: object) -> datetime | None:
@@ -291,11 +291,19 @@ def _moment(value: object) -> datetime | None:
     return None
 
 
-#: Line counts that :func:`_aggregate` adds per customer, for the data-quality report: all
-#: lines from the date floor on, then by class (see :func:`_aggregate`) 1 to 6.
-_COUNTS = (
-    "_n_lines", "_n_too_old", "_n_future", "_n_undated", "_n_zero", "_n_negative", "_n_bad"
-)  # fmt: skip
+# Each line's class (see _aggregate): a purchase or a return counts; the others are left out,
+# for the reason their name gives, and counted.
+_PURCHASE, _TOO_OLD, _FUTURE, _UNDATED, _ZERO, _NEGATIVE, _BAD, _RETURN = range(8)
+
+
+@dataclass(frozen=True)
+class _Totals:
+    """What :func:`_aggregate` finds over the whole log, besides the customers' features."""
+
+    lines: list[int]  # number of lines of each class (index: the class)
+    first: datetime | None  # first and last timestamp of any line
+    last: datetime | None
+    zoned: bool  # some timestamp text has a UTC offset
 
 
 def _aggregate(
@@ -304,19 +312,19 @@ def _aggregate(
     as_of: datetime,
     opts: TransactionOptions,
     mapping: str | None = None,
-) -> pd.DataFrame:
-    """Features and line counts of every customer of the view ``checked_lines``, in one pass.
+) -> tuple[pd.DataFrame, _Totals]:
+    """Features of every customer of the view ``checked_lines``, and the log's totals, in one pass.
 
     The log is read once: lines → orders → customers. Aggregating orders first replaces
     several COUNT(DISTINCT order_id) over all lines by plain counts over far fewer rows. Each
     line gets a class: a purchase or a return (dated up to ``as_of``, not before the date
-    floor, kept by the returns policy) counts; the others are only counted, by class, and
-    their amount is blanked so that no sum sees it. Lines are grouped by customer, order and
-    class. Customers without any purchase come back with ``frequency`` 0, for their line
-    counts (the :data:`_COUNTS` columns; ``_n_bad`` counts lines holding text that is not a
-    number); ``_first`` and ``_last`` are the customer's first and last timestamps over all
-    lines (for the log's date range). With ``mapping`` (see
-    :class:`~user_segmentation.tables.RawKeyed`) the lines hold raw ids, mapped at the end.
+    floor, kept by the returns policy) counts; the others are only counted, and their amount is
+    blanked so that no sum sees it. Lines are grouped by customer, order and class; those
+    groups are kept (a materialised CTE) and grouped once by customer, for the features, and
+    once by class, for the totals: counting by class per customer would cost a filtered sum
+    per class on every group. Customers without any purchase come back with ``frequency`` 0.
+    With ``mapping`` (see :class:`~user_segmentation.tables.RawKeyed`) the lines hold raw ids,
+    mapped to canonical ids at the end.
     """
     params: list[object] = [pd.Timestamp(as_of).to_pydatetime()]
     per_order, per_customer = _window_sql(opts.windows)
@@ -325,43 +333,39 @@ def _aggregate(
         per_order += shares[0]
         per_customer += shares[1]
         params += shares[2]
-    # Each line's class: 0 a purchase, 7 a return (both count), else why it is left out. The
-    # class is part of the order-level key: the counts by class cost one count per group
-    # instead of a filtered count per class, and a purchase group's first and last timestamp
+    # The class is part of the order-level key, so a purchase group's first and last timestamp
     # and sum are the order's first and last purchase and its gross amount.
-    classes = ["WHEN c.bad THEN 6"]  # 6: text that is not a number (an error, reported after)
+    classes = [f"WHEN c.bad THEN {_BAD}"]  # an error, reported after the pass
     if opts.date_floor is not None:
-        classes.append(f"WHEN c.ts < TIMESTAMP '{opts.date_floor:%Y-%m-%d %H:%M:%S}' THEN 1")
+        floor = f"TIMESTAMP '{opts.date_floor:%Y-%m-%d %H:%M:%S}'"
+        classes.append(f"WHEN c.ts < {floor} THEN {_TOO_OLD}")
     classes += [
-        "WHEN c.ts > $1::TIMESTAMP THEN 2",
-        "WHEN c.ts IS NULL THEN 3",
-        "WHEN coalesce(c.amount, 0) = 0 THEN 4",
-        "WHEN c.amount > 0 THEN 0",
+        f"WHEN c.ts > $1::TIMESTAMP THEN {_FUTURE}",
+        f"WHEN c.ts IS NULL THEN {_UNDATED}",
+        f"WHEN coalesce(c.amount, 0) = 0 THEN {_ZERO}",
+        f"WHEN c.amount > 0 THEN {_PURCHASE}",
     ]
     if opts.returns == "exclude":
-        classes.append("WHEN c.amount < 0 THEN 5")
+        classes.append(f"WHEN c.amount < 0 THEN {_NEGATIVE}")
     category_in, category = (", c.category", ", category") if columns.category else ("", "")
-    counts = ", ".join(
-        f"sum(n) FILTER (WHERE class = {i}) AS {name}" for i, name in enumerate(_COUNTS) if i > 0
-    )
-    if mapping is None:
-        customers, order = "", "ORDER BY customer_id"
-    else:
-        customers = "SELECT m._canonical_id AS customer_id, f.* EXCLUDE (customer_id) FROM ("
-        order = f") f JOIN {mapping} m ON f.customer_id = m._raw_id ORDER BY 1"
-    return con.execute(
+    customers = "SELECT * FROM c"
+    if mapping is not None:
+        customers = (
+            "SELECT m._canonical_id AS customer_id, c.* EXCLUDE (customer_id) "
+            f"FROM c JOIN {mapping} m ON c.customer_id = m._raw_id"
+        )
+    result = con.execute(
         f"""
-        {customers}
         WITH l AS (
             SELECT customer_id, order_id, ts {category}, class, zoned,
-                   CASE WHEN class IN (0, 7) THEN amount END AS amount
+                   CASE WHEN class IN ({_PURCHASE}, {_RETURN}) THEN amount END AS amount
             FROM (
                 SELECT c.customer_id, c.order_id, c.ts, c.amount, c.zoned {category_in},
-                       CASE {" ".join(classes)} ELSE 7 END AS class
+                       CASE {" ".join(classes)} ELSE {_RETURN} END AS class
                 FROM checked_lines c
             )
         ),
-        g AS (
+        g AS MATERIALIZED (
             SELECT customer_id, order_id, class, count(*) AS n, min(ts) AS first_ts,
                    max(ts) AS last_ts, sum(amount) AS total, bool_or(zoned) AS zoned
                    {per_order}
@@ -369,31 +373,50 @@ def _aggregate(
             GROUP BY 1, 2, 3
         ),
         o AS (
-            SELECT *, CASE WHEN class = 0 THEN first_ts END AS first_buy,
-                   CASE WHEN class = 0 THEN last_ts END AS last_buy,
-                   CASE WHEN class = 0 THEN total END AS bought,
-                   CASE WHEN class = 7 THEN total ELSE 0 END AS returned
+            SELECT *, CASE WHEN class = {_PURCHASE} THEN first_ts END AS first_buy,
+                   CASE WHEN class = {_PURCHASE} THEN last_ts END AS last_buy,
+                   CASE WHEN class = {_PURCHASE} THEN total END AS bought,
+                   CASE WHEN class = {_RETURN} THEN total ELSE 0 END AS returned
             FROM g
+        ),
+        c AS (
+            SELECT customer_id,
+                   date_diff('second', max(last_buy), $1::TIMESTAMP) / 86400.0 AS recency_days,
+                   count(bought) AS frequency,
+                   greatest(coalesce(sum(bought), 0) + sum(returned), 0) AS monetary,
+                   sum(bought) / count(bought) AS avg_order_value,
+                   -sum(returned) / sum(bought) AS return_rate,
+                   date_diff('second', min(first_buy), $1::TIMESTAMP) / 86400.0 AS tenure_days,
+                   CASE WHEN count(bought) > 1 THEN
+                       date_diff('second', min(first_buy), max(first_buy)) / 86400.0
+                       / (count(bought) - 1) END AS mean_days_between_orders
+                   {per_customer}
+            FROM o
+            GROUP BY customer_id
         )
-        SELECT customer_id,
-               date_diff('second', max(last_buy), $1::TIMESTAMP) / 86400.0 AS recency_days,
-               count(bought) AS frequency,
-               greatest(coalesce(sum(bought), 0) + sum(returned), 0) AS monetary,
-               sum(bought) / count(bought) AS avg_order_value,
-               -sum(returned) / sum(bought) AS return_rate,
-               date_diff('second', min(first_buy), $1::TIMESTAMP) / 86400.0 AS tenure_days,
-               CASE WHEN count(bought) > 1 THEN
-                   date_diff('second', min(first_buy), max(first_buy)) / 86400.0
-                   / (count(bought) - 1) END AS mean_days_between_orders
-               {per_customer},
-               sum(n) FILTER (WHERE class <> 1) AS {_COUNTS[0]}, {counts},
-               min(first_ts) AS _first, max(last_ts) AS _last, bool_or(zoned) AS _zoned
-        FROM o
-        GROUP BY customer_id
-        {order}
+        {customers}
+        UNION ALL BY NAME
+        SELECT class AS _class, sum(n) AS _lines, min(first_ts) AS _first,
+               max(last_ts) AS _last, bool_or(zoned) AS _zoned
+        FROM g
+        GROUP BY class
+        ORDER BY customer_id, _class
         """,
         params,
     ).df()
+    by_class = result["_class"].notna()
+    rows = result[by_class]
+    lines = [0] * (_RETURN + 1)
+    for cls, n in zip(rows["_class"], rows["_lines"], strict=True):
+        lines[int(cls)] = int(n)
+    totals = _Totals(
+        lines,
+        _moment(rows["_first"].min()),
+        _moment(rows["_last"].max()),
+        bool(rows["_zoned"].fillna(False).any()),
+    )
+    features = result[~by_class].drop(columns=["_class", "_lines", "_first", "_last", "_zoned"])
+    return features.reset_index(drop=True), totals
 
 
 def lines_view(
@@ -426,6 +449,7 @@ def _register_lines(
     columns: TransactionColumns,
     date_floor: datetime | None = None,
     zoned: bool = False,
+    casts: Mapping[str, str] | None = None,
 ) -> None:
     """The views of :func:`lines_view`, without the number check, plus ``checked_lines``.
 
@@ -433,7 +457,8 @@ def _register_lines(
     quantity or price is text that is not a number (each number is parsed once for both),
     and a column ``zoned``: true on a line whose timestamp text has a UTC offset, which the
     views read correctly only when registered again with ``zoned`` (see
-    :meth:`TransactionColumns.timestamp_sql`).
+    :meth:`TransactionColumns.timestamp_sql`). ``casts``: text columns whose values the log
+    also holds as DOUBLE, by the name of that column (see ``RawKeyed.numbers``).
     """
     table = lines if isinstance(lines, TableRef) else TableRef.from_frame(lines)
     table.attach(con)
@@ -454,8 +479,9 @@ def _register_lines(
     ts = columns.timestamp_sql(ts_type, zoned)
     offset = "false" if zoned else columns.offset_sql(ts_type)
     numbers = columns.number_columns()
+    casts = casts or {}
     values = "".join(
-        f", {columns.value_sql(col, types[col])} AS _v{i}, {_q(col)} AS _r{i}"
+        f", {columns.value_sql(col, types[col], casts.get(col))} AS _v{i}, {_q(col)} AS _r{i}"
         for i, col in enumerate(numbers)
     )
     amount = "_v0" if columns.amount else "_v0 * _v1"

@@ -74,8 +74,9 @@ class _Parsed:
     """A source parsed into a stored table, and SQL reading it with the source's column names.
 
     ``sql`` has the source's columns, the exclusion reason (column ``reason``), whether a
-    numeric rule's column holds text that is not a number (column ``bad``) and the row's
-    position in the source (column ``row``, 0-based).
+    numeric rule's column holds text that is not a number (column ``bad``), the row's
+    position in the source (column ``row``, 0-based) and, for each text column a numeric rule
+    reads, its values as DOUBLE (``TRY_CAST``), in the column that ``numbers`` names.
     """
 
     stored: StoredTable
@@ -84,6 +85,7 @@ class _Parsed:
     reason: str
     bad: str
     hash: str  # a 64-bit hash of the row's source columns (the id as text): for duplicates
+    numbers: dict[str, str]  # text column → the column of its values as DOUBLE
 
 
 def clean_table(
@@ -190,10 +192,12 @@ def clean_table(
     if one_spelling and len(blank) <= _LISTED_BLANKS:
         # The same rows without the join: an id is kept when it is not missing.
         unlisted = "".join(f" AND {raw} <> {quote_literal(b)}" for b in blank)
+        numbers = "".join(f", s.{c}" for c in parsed.numbers.values())
         raw_keyed = RawKeyed(
-            f"SELECT {raw} AS {CUSTOMER_ID}{listed} FROM ({parsed.sql}) s "
+            f"SELECT {raw} AS {CUSTOMER_ID}{listed}{numbers} FROM ({parsed.sql}) s "
             f"WHERE s.{parsed.reason} IS NULL AND {raw} IS NOT NULL{unlisted}{not_copies}",
             ids.name,
+            parsed.numbers,
         )
     kept = TableRef(
         f"SELECT m._canonical_id AS {CUSTOMER_ID}{listed} {kept_rows}{not_copies}",
@@ -249,12 +253,14 @@ def _parse(
     # A column named rowid would hide the table's row ids: it is stored under another name.
     stored_as = {c: fresh("_rowid") if c.lower() == "rowid" else c for c in types}
     listed = ", ".join(f"{quote_identifier(c)} AS {quote_identifier(stored_as[c])}" for c in types)
-    # Each text a numeric rule reads is cast once, for the rule and for the number check.
+    # Each text a numeric rule reads is cast once, for the rule, the number check and the
+    # features (quantities and prices of a log are such columns): the cast is stored.
     texts = sorted(
         {r.column for r in rules if r.at_most is not None and types[r.column] == "VARCHAR"}
     )
     casts = {c: fresh("_number") for c in texts}
     cast_sql = "".join(f", TRY_CAST({quote_identifier(c)} AS DOUBLE) AS {casts[c]}" for c in texts)
+    stored_casts = "".join(f", {casts[c]}" for c in texts)
     hashed_columns = ", ".join(
         f"CAST({quote_identifier(c)} AS VARCHAR)" if c == key else quote_identifier(c)
         for c in types
@@ -262,7 +268,8 @@ def _parse(
     row_hash = f"hash({hashed_columns})" if key is not None else "NULL::UBIGINT"
     try:
         stored = StoredTable.create(
-            f"SELECT {listed}, {reason_sql(rules, types=types, casts=casts)} AS {reason}, "
+            f"SELECT {listed}{stored_casts}, "
+            f"{reason_sql(rules, types=types, casts=casts)} AS {reason}, "
             f"{bad_number_sql(rules, types, casts)} AS {bad}, {row_hash} AS {hashed} "
             f"FROM (SELECT *{cast_sql} FROM ({table.sql}))",
             table.frames,
@@ -271,8 +278,11 @@ def _parse(
         raise SourceError(f"{origin}: cannot read the rows: {exc}") from exc
     renamed = "".join(f", {quote_identifier(stored_as[c])} AS {quote_identifier(c)}" for c in types)
     # Rows are stored in the source's order, so a row id is the 0-based data row number.
-    sql = f"SELECT rowid AS {row}{renamed}, {reason}, {bad}, {hashed} FROM {stored.name}"
-    return _Parsed(stored, sql, row, reason, bad, hashed)
+    sql = (
+        f"SELECT rowid AS {row}{renamed}{stored_casts}, {reason}, {bad}, {hashed} "
+        f"FROM {stored.name}"
+    )
+    return _Parsed(stored, sql, row, reason, bad, hashed, casts)
 
 
 def _later_copies(
